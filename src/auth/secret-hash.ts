@@ -1,0 +1,41 @@
+/**
+ * Tenant secrets are 128-bit random values, so a keyed hash is as strong as a slow one and costs
+ * microseconds instead of bcrypt's hundreds of milliseconds (decisions.md): stored as
+ * `hmac-sha256$<hex HMAC-SHA-256(pepper, secret)>`.
+ */
+const PREFIX = "hmac-sha256$";
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(pepper: string): Promise<CryptoKey> {
+  let key = keys.get(pepper);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(pepper, key);
+  }
+  return key;
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The stored form of `secret`. */
+export async function hashSecret(secret: string, pepper: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(pepper), encoder.encode(secret));
+  return PREFIX + toHex(mac);
+}
+
+/** Constant-time equality of two stored-form strings (false for different lengths). */
+export function storedHashesEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
+
+/** 16 random bytes, lower-case hex: a new tenant secret. */
+export function generateSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,112 @@
+/**
+ * Configuration: the Worker's string bindings parsed with zod, once per isolate. Secrets are
+ * trimmed; a malformed value yields an error that names the variable (never its value), and the
+ * app then refuses to serve (see src/http/config-guard.ts).
+ */
+import { z } from "zod";
+import type { Env } from "./env";
+
+const trimmed = z.string().transform((value) => value.trim());
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const text = value?.trim();
+    return text ? text : undefined;
+  });
+
+const flag = (fallback: boolean) =>
+  optionalText.transform((value, ctx) => {
+    const normalized = value?.toLowerCase();
+    if (normalized === undefined) return fallback;
+    if (normalized === "true" || normalized === "1") return true;
+    if (normalized === "false" || normalized === "0") return false;
+    ctx.addIssue({ code: "custom", message: "must be true or false" });
+    return z.NEVER;
+  });
+
+const postgresUrl = optionalText.pipe(
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, { error: "must be a postgres:// connection string" })
+    .optional(),
+);
+
+const versionMap = z.record(z.string(), z.string());
+const compatibilityOverride = z
+  .object({
+    sdk_compatibility: z
+      .object({ min_sdk_version: versionMap.optional(), recommended_sdk_version: versionMap.optional() })
+      .strict()
+      .optional(),
+    plugin_compatibility: z
+      .object({ min_plugin_version: versionMap.optional(), recommended_plugin_version: versionMap.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const schema = z.object({
+  AXONFLOW_DB_APP_ROLE_URL: postgresUrl,
+  AXONFLOW_DB_PLATFORM_ADMIN_URL: postgresUrl,
+  NEON_WS_PROXY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+:\d{1,5}$/, { error: "must be host:port" })
+      .optional(),
+  ),
+  AXONFLOW_SECRET_PEPPER: trimmed.pipe(z.string().min(16, { error: "must be set (at least 16 characters)" })),
+  COMMUNITY_SAAS_REGISTRATION_ENABLED: flag(true),
+  AXONFLOW_PUBLIC_ENDPOINT: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional()
+      .transform((value) => (value ?? "https://try.getaxonflow.com").replace(/\/+$/, "")),
+  ),
+  AXONFLOW_PLATFORM_VERSION: optionalText.transform((value) => value ?? "11.0.0"),
+  AXONFLOW_HEALTH_COMPATIBILITY: optionalText.transform((value, ctx) => {
+    if (value === undefined) return {};
+    try {
+      const parsed = compatibilityOverride.safeParse(JSON.parse(value));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: "custom", message: "must be a JSON object of version-string maps" });
+    return z.NEVER;
+  }),
+});
+
+export type Config = z.output<typeof schema>;
+
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+
+/** Parses the environment. Pure: the same env always gives the same result. */
+export function parseConfig(env: Env): ConfigResult {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? "environment"),
+      problem: issue.message,
+    })),
+  };
+}
+
+const cache = new WeakMap<Env, ConfigResult>();
+
+/** parseConfig memoised per env object (workerd hands the same object to every request of an isolate). */
+export function loadConfig(env: Env): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    result = parseConfig(env);
+    cache.set(env, result);
+  }
+  return result;
+}

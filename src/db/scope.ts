@@ -1,0 +1,52 @@
+/**
+ * Transactions with a tenant scope. Row-level security is keyed on `app.current_org_id`, set with
+ * `set_config(…, true)` so it lives exactly as long as the transaction.
+ */
+import { sql } from "drizzle-orm";
+import type { Database, Tx } from "./client";
+
+/**
+ * Runs `fn` in a transaction on the app-role connection with `app.current_org_id = orgId`.
+ * Every statement inside sees and writes only that org's rows.
+ */
+export async function withOrgScope<T>(db: Database, orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!orgId) throw new Error("withOrgScope requires an org id");
+  const orm = await db.orm();
+  return orm.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.current_org_id', ${orgId}, true)`);
+    return fn(tx);
+  });
+}
+
+/**
+ * Runs `fn` in a transaction on a platform-admin connection (BYPASSRLS). For cron jobs only:
+ * request handlers never hold this connection.
+ */
+export async function withPlatformAdmin<T>(admin: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const orm = await admin.orm();
+  return orm.transaction(fn);
+}
+
+/** A tenant write that should touch `expected` rows touched another number. RLS filters rows
+ * silently, so a zero here usually means the wrong org scope: it must fail, never pass quietly. */
+export class RowCountMismatchError extends Error {
+  constructor(
+    readonly statement: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${statement}: expected ${expected} row(s), affected ${actual}`);
+    this.name = "RowCountMismatchError";
+  }
+}
+
+/** Checks the affected-row count of an UPDATE/DELETE result and returns the result. */
+export function expectAffected<R extends { rowCount: number | null }>(
+  result: R,
+  expected: number,
+  statement: string,
+): R {
+  const actual = result.rowCount ?? 0;
+  if (actual !== expected) throw new RowCountMismatchError(statement, expected, actual);
+  return result;
+}

@@ -1,0 +1,20 @@
+/**
+ * Bindings the Worker reads. Every value arrives as a string (wrangler vars / secrets) and is
+ * parsed once per isolate by src/config.ts; nothing else reads `env` directly.
+ */
+export interface Env {
+  /** Postgres URL of `axonflow_app_role` (NOBYPASSRLS); request code connects only with this. */
+  AXONFLOW_DB_APP_ROLE_URL?: string;
+  /** Postgres URL of `axonflow_platform_admin` (BYPASSRLS); cron jobs only. */
+  AXONFLOW_DB_PLATFORM_ADMIN_URL?: string;
+  /** Local dev and tests only: `host:port` of the WebSocket→TCP proxy standing in for Neon's. */
+  NEON_WS_PROXY?: string;
+  /** HMAC key for tenant secrets (`hmac-sha256$…`). */
+  AXONFLOW_SECRET_PEPPER?: string;
+  COMMUNITY_SAAS_REGISTRATION_ENABLED?: string;
+  AXONFLOW_PUBLIC_ENDPOINT?: string;
+  AXONFLOW_PLATFORM_VERSION?: string;
+  AXONFLOW_HEALTH_COMPATIBILITY?: string;
+  AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY?: string;
+  AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY?: string;
+}

@@ -1,0 +1,96 @@
+/**
+ * POST /api/v1/register — tenant self-registration (platform.md §1.1). Check order:
+ * method → registration switch → database → Content-Type → body size → JSON → fields → email cap.
+ */
+import { Hono } from "hono";
+import { generateSecret, hashSecret } from "../../auth/secret-hash";
+import { parseJsonText, readBodyText } from "../../http/body";
+import type { AppEnv } from "../../http/context";
+import { requireDatabase } from "../../http/database";
+import { errorA } from "../../http/errors";
+import { errorMessage, maskEmail } from "../../http/log";
+import { methodNotAllowed } from "../../http/routing";
+import { REGISTRATION } from "../../tiers";
+import { rfc3339 } from "../../time";
+import { registrationNote } from "./note";
+import { REGISTER_MESSAGES as M, MAX_BODY_BYTES, type RegisterInput, registerBody } from "./schema";
+
+const MAX_ID_ATTEMPTS = 3;
+const DAY_MS = 86_400_000;
+
+type Outcome = "created" | "email_cap_reached" | "tenant_id_taken";
+
+export function registerRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post("/api/v1/register", requireDatabase, async (c) => {
+    const contentType = c.req.header("Content-Type");
+    if (contentType && !contentType.trim().toLowerCase().startsWith("application/json")) {
+      return errorA(c, 415, M.unsupportedMediaType);
+    }
+
+    const body = await readBodyText(c, MAX_BODY_BYTES);
+    if (body.kind === "too_large") return errorA(c, 413, M.tooLarge);
+    if (body.kind === "read_error") return errorA(c, 400, M.readError);
+    const json = parseJsonText(body.text);
+    if (json.kind === "invalid") return errorA(c, 400, M.invalidJson);
+    const parsed = registerBody.safeParse(json.kind === "ok" ? json.value : null);
+    if (!parsed.success) {
+      const custom = parsed.error.issues.find((issue) => issue.code === "custom");
+      return errorA(c, 400, custom?.message ?? M.invalidJson);
+    }
+    const input: RegisterInput = parsed.data;
+
+    const secret = generateSecret();
+    const secretHash = await hashSecret(secret, c.var.config.AXONFLOW_SECRET_PEPPER);
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + REGISTRATION.validityDays * DAY_MS);
+
+    let tenantId = "";
+    let outcome: Outcome = "tenant_id_taken";
+    try {
+      for (let attempt = 0; attempt < MAX_ID_ATTEMPTS && outcome === "tenant_id_taken"; attempt++) {
+        tenantId = input.tenantPrefix + crypto.randomUUID();
+        const rows = await c.var.db.query<{ outcome: Outcome }>(
+          "select public.csaas_register_tenant($1, $2, $3, $4, $5, $6, $7) as outcome",
+          [
+            tenantId,
+            secretHash,
+            secret.slice(0, 8),
+            input.label,
+            expiresAt.toISOString(),
+            input.email,
+            REGISTRATION.maxActivePerEmail,
+          ],
+        );
+        outcome = rows[0]?.outcome ?? "tenant_id_taken";
+      }
+    } catch (error) {
+      c.var.log.log("error", "registration_failed", { error: errorMessage(error) });
+      return errorA(c, 500, M.createFailed);
+    }
+    if (outcome === "email_cap_reached") {
+      c.var.log.log("info", "registration_email_cap", { email: input.email ? maskEmail(input.email) : undefined });
+      return errorA(c, 409, M.emailCap);
+    }
+    if (outcome !== "created") {
+      c.var.log.log("error", "registration_failed", { error: "tenant id collisions exhausted" });
+      return errorA(c, 500, M.createFailed);
+    }
+
+    c.var.log.log("info", "tenant_registered", { tenantId, withEmail: input.email !== null });
+    return c.json(
+      {
+        tenant_id: tenantId,
+        secret,
+        secret_prefix: secret.slice(0, 8),
+        expires_at: rfc3339(expiresAt),
+        endpoint: c.var.config.AXONFLOW_PUBLIC_ENDPOINT,
+        note: registrationNote(),
+      },
+      201,
+    );
+  });
+
+  methodNotAllowed(app, "/api/v1/register", ["POST"], M.methodNotAllowed);
+  return app;
+}

@@ -1,0 +1,26 @@
+/**
+ * The three error body shapes of the reference (platform.md §0.2). Clients compare these bodies,
+ * so every handler builds its errors through one of these helpers.
+ */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Shape A: `{"error":{"code":<status>,"message":"<text>"}}`. */
+export function errorA(c: Context, status: ContentfulStatusCode, message: string, headers?: Record<string, string>) {
+  return c.json({ error: { code: status, message } }, status, headers);
+}
+
+/** Shape B (`ClientResponse`): `{"success":false,"error":"<text>","blocked":false, …}`. */
+export function errorB(c: Context, status: ContentfulStatusCode, message: string, extra: Record<string, unknown> = {}) {
+  return c.json({ success: false, error: message, blocked: false, ...extra }, status);
+}
+
+/** Shape C: Go's `http.Error`, plain text with a trailing newline. */
+export function errorC(c: Context, status: ContentfulStatusCode, message: string) {
+  return c.text(`${message}\n`, status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "X-Content-Type-Options": "nosniff",
+  });
+}
+
+export const SERVICE_UNAVAILABLE = "Service temporarily unavailable";

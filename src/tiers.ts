@@ -1,0 +1,26 @@
+/**
+ * Product numbers (seeds win over the reference; decisions.md "Numbers"). Every limit, retention
+ * and the wording built from them come from here.
+ */
+import type { Tier } from "./http/context";
+
+export interface TierPolicy {
+  dailyEvents: number;
+  auditRetentionDays: number;
+}
+
+export const TIERS: Record<Tier, TierPolicy> = {
+  Free: { dailyEvents: 200, auditRetentionDays: 3 },
+  Pro: { dailyEvents: 1000, auditRetentionDays: 30 },
+  Premium: { dailyEvents: 5000, auditRetentionDays: 90 },
+};
+
+export const PRO_OFFER = { price: "$9.99", validityDays: 90 } as const;
+
+/** Registration lifetime and the inactivity rule of the sweep. */
+export const REGISTRATION = { validityDays: 365, inactivityMonths: 3, maxActivePerEmail: 3 } as const;
+
+export const PRICING_URL = "https://www.getaxonflow.com/pricing/";
+
+/** `1000` → `1,000`. */
+export const formatCount = (n: number) => n.toLocaleString("en-US");

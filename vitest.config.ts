@@ -15,6 +15,7 @@ export default defineConfig({
           AXONFLOW_SECRET_PEPPER: TEST_PEPPER,
           AXONFLOW_PUBLIC_ENDPOINT: "http://127.0.0.1:8787",
           COMMUNITY_SAAS_REGISTRATION_ENABLED: "true",
+          AXONFLOW_EXPOSE_REQUEST_COST: "true",
         },
       },
     })),

@@ -54,7 +54,11 @@ export function buildApp(config: Config): Hono<AppEnv> {
     const started = Date.now();
     c.set("config", config);
     c.set("log", createLogger({ requestId: c.var.requestId }));
+    c.set("cost", { doCalls: 0, dbQueries: 0 });
     await next();
+    if (config.AXONFLOW_EXPOSE_REQUEST_COST) {
+      c.header("X-Axonflow-Request-Cost", `do=${c.var.cost.doCalls}; db=${c.var.cost.dbQueries}`);
+    }
     c.var.log.log("info", "request", {
       method: c.req.method,
       route: c.req.routePath,

@@ -4,7 +4,7 @@
  * app then refuses to serve (see src/http/config-guard.ts).
  */
 import { z } from "zod";
-import type { Env } from "./env";
+import type { Env, EnvVars } from "./env";
 
 const trimmed = z.string().transform((value) => value.trim());
 const optionalText = z
@@ -22,6 +22,15 @@ const flag = (fallback: boolean) =>
     if (normalized === "true" || normalized === "1") return true;
     if (normalized === "false" || normalized === "0") return false;
     ctx.addIssue({ code: "custom", message: "must be true or false" });
+    return z.NEVER;
+  });
+
+const count = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}` });
     return z.NEVER;
   });
 
@@ -57,6 +66,16 @@ const schema = z.object({
   ),
   AXONFLOW_SECRET_PEPPER: trimmed.pipe(z.string().min(16, { error: "must be set (at least 16 characters)" })),
   COMMUNITY_SAAS_REGISTRATION_ENABLED: flag(true),
+  COMMUNITY_SAAS_MINUTE_LIMIT: count(200, 1),
+  COMMUNITY_SAAS_MINUTE_LIMIT_FREE: count(25, 1),
+  COMMUNITY_SAAS_MINUTE_LIMIT_PRO: count(200, 1),
+  /** Reference fallback for requests without a resolved tier; every request here resolves one. */
+  COMMUNITY_SAAS_DAILY_LIMIT: count(500, 1),
+  AXONFLOW_STRIPE_WEBHOOK_RATE_PER_MIN: count(60, 0),
+  /** How long the tenant gate batches activity before writing it to Postgres (≤ 60 s). */
+  AXONFLOW_USAGE_FLUSH_SECONDS: count(30, 1, 60),
+  /** Adds `X-Axonflow-Request-Cost: do=<n>; db=<n>` to responses (tests and benchmarks). */
+  AXONFLOW_EXPOSE_REQUEST_COST: flag(false),
   AXONFLOW_PUBLIC_ENDPOINT: optionalText.pipe(
     z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
@@ -87,7 +106,7 @@ export interface ConfigProblem {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
 /** Parses the environment. Pure: the same env always gives the same result. */
-export function parseConfig(env: Env): ConfigResult {
+export function parseConfig(env: EnvVars): ConfigResult {
   const parsed = schema.safeParse(env);
   if (parsed.success) return { ok: true, config: parsed.data };
   return {

@@ -1,8 +1,13 @@
+import type { IpLimiter } from "./limits/ip-limiter";
+import type { TenantGate } from "./limits/tenant-gate";
+
 /**
  * Bindings the Worker reads. Every value arrives as a string (wrangler vars / secrets) and is
  * parsed once per isolate by src/config.ts; nothing else reads `env` directly.
  */
 export interface Env {
+  TENANT_GATE: DurableObjectNamespace<TenantGate>;
+  IP_LIMITER: DurableObjectNamespace<IpLimiter>;
   /** Postgres URL of `axonflow_app_role` (NOBYPASSRLS); request code connects only with this. */
   AXONFLOW_DB_APP_ROLE_URL?: string;
   /** Postgres URL of `axonflow_platform_admin` (BYPASSRLS); cron jobs only. */
@@ -12,9 +17,19 @@ export interface Env {
   /** HMAC key for tenant secrets (`hmac-sha256$…`). */
   AXONFLOW_SECRET_PEPPER?: string;
   COMMUNITY_SAAS_REGISTRATION_ENABLED?: string;
+  COMMUNITY_SAAS_MINUTE_LIMIT?: string;
+  COMMUNITY_SAAS_MINUTE_LIMIT_FREE?: string;
+  COMMUNITY_SAAS_MINUTE_LIMIT_PRO?: string;
+  COMMUNITY_SAAS_DAILY_LIMIT?: string;
+  AXONFLOW_STRIPE_WEBHOOK_RATE_PER_MIN?: string;
+  AXONFLOW_USAGE_FLUSH_SECONDS?: string;
+  AXONFLOW_EXPOSE_REQUEST_COST?: string;
   AXONFLOW_PUBLIC_ENDPOINT?: string;
   AXONFLOW_PLATFORM_VERSION?: string;
   AXONFLOW_HEALTH_COMPATIBILITY?: string;
   AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY?: string;
   AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY?: string;
 }
+
+/** The string variables of Env (what src/config.ts parses). */
+export type EnvVars = Omit<Env, "TENANT_GATE" | "IP_LIMITER">;

@@ -7,6 +7,9 @@ import type { AppEnv } from "./http/context";
 import { createLogger } from "./http/log";
 import { runScheduled } from "./jobs";
 
+export { IpLimiter } from "./limits/ip-limiter";
+export { TenantGate } from "./limits/tenant-gate";
+
 const apps = new WeakMap<Config, Hono<AppEnv>>();
 const reportedProblems = new WeakSet<Env>();
 

@@ -1,4 +1,4 @@
-/** Reads and touches registrations through the SECURITY DEFINER functions (pre-auth: no org yet). */
+/** Reads registrations through the SECURITY DEFINER functions (pre-auth: no org yet). */
 import type { Database } from "../db/client";
 import type { CredentialRecord } from "./credential-policy";
 
@@ -26,19 +26,4 @@ export async function lookupCredential(db: Database, tenantId: string): Promise<
     terminatedAt: row.terminated_at === null ? null : toDate(row.terminated_at),
     orgId: row.org_id,
   };
-}
-
-/** Records `requests` authenticated requests for the tenant. False when no live row matched. */
-export async function touchRegistration(
-  db: Database,
-  tenantId: string,
-  requests: number,
-  seenAt: Date,
-): Promise<boolean> {
-  const rows = await db.query<{ touched: boolean }>("select public.csaas_register_touch($1, $2, $3) as touched", [
-    tenantId,
-    requests,
-    seenAt.toISOString(),
-  ]);
-  return rows[0]?.touched === true;
 }

@@ -1,39 +1,130 @@
 /**
- * `requireTenant`: the Basic-auth gate of every governed route (platform.md §1.3). Runs after
- * requireDatabase. On success `c.var.identity` holds the identity derived from the credential
- * alone; caller-supplied `X-Tenant-ID` / `X-Client-ID` never influence it.
+ * Tenant authentication for every governed route (platform.md §1.3 with the limits of §4): parse
+ * Basic, hash the presented secret, then one round trip to the tenant's gate, which checks the
+ * pre-auth budgets, the (cached) credential, the tier per-minute limit and the daily quota.
+ * `authenticateTenant` returns a typed outcome so each wire format (REST here, JSON-RPC in the
+ * MCP server) maps failures its own way; `requireTenant` is the REST middleware.
  */
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../http/context";
-import { errorA } from "../http/errors";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv, Identity, Tier } from "../http/context";
+import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
+import { errorMessage } from "../http/log";
+import { recalledDenial, rememberDenial } from "../limits/deny-memo";
+import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
+import { admitThroughGate, gateLimits } from "../limits/gate-client";
+import { nextUtcMidnight } from "../limits/windows";
 import { parseBasicAuthorization } from "./basic";
-import { evaluateCredential } from "./credential-policy";
-import { lookupCredential, touchRegistration } from "./credential-store";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
 import { hashSecret } from "./secret-hash";
 
-export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const credentials = parseBasicAuthorization(c.req.header("Authorization"));
-  if (!credentials) return errorA(c, 401, AUTH_MESSAGES.missing);
+export type AuthFailure =
+  | { kind: "unauthenticated"; message: string }
+  | { kind: "rate_limited"; message: string; retryAfterSeconds: number }
+  | { kind: "limit"; limit: LimitResponse }
+  | { kind: "unavailable" };
 
-  const { db, config } = c.var;
-  const [record, presentedHash] = await Promise.all([
-    lookupCredential(db, credentials.tenantId),
-    hashSecret(credentials.secret, config.AXONFLOW_SECRET_PEPPER),
-  ]);
-  const now = new Date();
-  const verdict = evaluateCredential(record, presentedHash, now);
-  if (!verdict.ok) {
-    c.var.log.log("info", "auth_rejected", { reason: verdict.reason });
-    return errorA(c, 401, verdict.reason === "terminated" ? AUTH_MESSAGES.terminated : AUTH_MESSAGES.invalid);
+export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; failure: AuthFailure };
+
+export interface AuthOptions {
+  /** False for authenticated routes outside the daily quota (`/api/request`). */
+  countsQuota: boolean;
+}
+
+function quotaDenied(tier: Tier, limit: number, nowMs: number): AuthOutcome {
+  return { ok: false, failure: { kind: "limit", limit: dailyQuotaResponse(tier, limit, nowMs) } };
+}
+
+export async function authenticateTenant(c: Context<AppEnv>, options: AuthOptions): Promise<AuthOutcome> {
+  const credentials = parseBasicAuthorization(c.req.header("Authorization"));
+  if (!credentials) return { ok: false, failure: { kind: "unauthenticated", message: AUTH_MESSAGES.missing } };
+
+  const { config, log } = c.var;
+  const nowMs = Date.now();
+  const { tenantId } = credentials;
+  const presentedHash = await hashSecret(credentials.secret, config.AXONFLOW_SECRET_PEPPER);
+
+  if (options.countsQuota) {
+    const denial = recalledDenial(tenantId, presentedHash, nowMs);
+    if (denial) return quotaDenied(denial.tier, denial.limit, nowMs);
   }
 
-  const tenantId = credentials.tenantId;
-  c.set("identity", { tenantId, clientId: tenantId, orgId: verdict.orgId, tier: "Free" });
-  c.set("log", c.var.log.with({ tenantId }));
-  db.background(() => touchRegistration(db, tenantId, 1, now));
+  c.var.cost.doCalls++;
+  const verdict = await admitThroughGate(c.env, {
+    tenantId,
+    presentedHash,
+    clientIp: c.req.header("CF-Connecting-IP")?.trim() || "unknown",
+    nowMs,
+    limits: gateLimits(config),
+    countsQuota: options.countsQuota,
+  });
+  if ("dbQueries" in verdict) c.var.cost.dbQueries += verdict.dbQueries;
 
-  await next();
+  switch (verdict.kind) {
+    case "admitted": {
+      const identity: Identity = { tenantId, clientId: tenantId, orgId: verdict.orgId, tier: verdict.tier };
+      return { ok: true, identity };
+    }
+    case "rejected":
+      log.log("info", "auth_rejected", { tenantId, terminated: verdict.terminated });
+      return {
+        ok: false,
+        failure: {
+          kind: "unauthenticated",
+          message: verdict.terminated ? AUTH_MESSAGES.terminated : AUTH_MESSAGES.invalid,
+        },
+      };
+    case "pre_auth_limited":
+      return {
+        ok: false,
+        failure: {
+          kind: "rate_limited",
+          message: `Rate limit exceeded (${verdict.limit} req/min). Try again shortly.`,
+          retryAfterSeconds: 60,
+        },
+      };
+    case "per_minute":
+      return { ok: false, failure: { kind: "limit", limit: perMinuteResponse(verdict.tier, verdict.limit, nowMs) } };
+    case "daily_quota":
+      rememberDenial(tenantId, presentedHash, {
+        tier: verdict.tier,
+        limit: verdict.limit,
+        untilMs: nextUtcMidnight(nowMs).getTime(),
+      });
+      return quotaDenied(verdict.tier, verdict.limit, nowMs);
+    case "unavailable":
+      return { ok: false, failure: { kind: "unavailable" } };
+    case "gate_failed":
+      // Limits fail closed: without the counter nobody can say the request is within quota.
+      log.log("error", "tenant_gate_failed", { tenantId, error: errorMessage(verdict.error) });
+      return quotaDenied("Free", config.COMMUNITY_SAAS_DAILY_LIMIT, nowMs);
+  }
+}
 
-  if (!c.req.header("X-Axonflow-Client")?.trim()) c.header("X-Axonflow-Upgrade-Hint", UPGRADE_HINT);
-};
+/** Maps an auth failure to the REST wire format (shape A, or a V1 envelope for limits). */
+export function restAuthFailure(c: Context<AppEnv>, failure: AuthFailure): Response {
+  switch (failure.kind) {
+    case "unauthenticated":
+      return errorA(c, 401, failure.message);
+    case "rate_limited":
+      return errorA(c, 429, failure.message, { "Retry-After": String(failure.retryAfterSeconds) });
+    case "limit":
+      return restLimitResponse(failure.limit);
+    case "unavailable":
+      return errorA(c, 503, SERVICE_UNAVAILABLE);
+  }
+}
+
+/**
+ * REST gate of a governed route. On success `c.var.identity` holds the identity derived from the
+ * credential alone (caller-supplied `X-Tenant-ID` / `X-Client-ID` never count).
+ */
+export function requireTenant(options: AuthOptions = { countsQuota: true }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const outcome = await authenticateTenant(c, options);
+    if (!outcome.ok) return restAuthFailure(c, outcome.failure);
+    c.set("identity", outcome.identity);
+    c.set("log", c.var.log.with({ tenantId: outcome.identity.tenantId }));
+    await next();
+    if (!c.req.header("X-Axonflow-Client")?.trim()) c.header("X-Axonflow-Upgrade-Hint", UPGRADE_HINT);
+  };
+}

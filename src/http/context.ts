@@ -14,7 +14,14 @@ export interface Identity {
   tier: Tier;
 }
 
+/** Work a request caused, for the hot-path proof (tests, bench). */
+export interface RequestCost {
+  doCalls: number;
+  dbQueries: number;
+}
+
 export interface AppVariables {
+  cost: RequestCost;
   requestId: string;
   config: Config;
   log: Logger;

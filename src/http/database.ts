@@ -37,6 +37,7 @@ export const requireDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     await next();
   } finally {
+    c.var.cost.dbQueries += ready.queryCount;
     defer(c, ready.close());
   }
 };

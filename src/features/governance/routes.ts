@@ -5,12 +5,11 @@
 import { Hono } from "hono";
 import { requireTenant } from "../../auth/middleware";
 import type { AppEnv } from "../../http/context";
-import { requireDatabase } from "../../http/database";
 import { methodNotAllowed } from "../../http/routing";
 
 export function governanceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post("/api/v1/governance/explain", requireDatabase, requireTenant, (c) => {
+  app.post("/api/v1/governance/explain", requireTenant(), (c) => {
     const { tenantId, orgId, clientId, tier } = c.var.identity;
     return c.json({ tenant_id: tenantId, org_id: orgId, client_id: clientId, tier });
   });

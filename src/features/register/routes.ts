@@ -1,15 +1,18 @@
 /**
  * POST /api/v1/register — tenant self-registration (platform.md §1.1). Check order:
- * method → registration switch → database → Content-Type → body size → JSON → fields → email cap.
+ * method → registration switch → database → Content-Type → per-IP budget (shared with recovery) →
+ * body size → JSON → fields → email cap.
  */
 import { Hono } from "hono";
 import { generateSecret, hashSecret } from "../../auth/secret-hash";
 import { parseJsonText, readBodyText } from "../../http/body";
+import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
 import { requireDatabase } from "../../http/database";
 import { errorA } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
 import { methodNotAllowed } from "../../http/routing";
+import { consumeIpBudget, REGISTER_RECOVER_BUDGET } from "../../limits/ip-limiter";
 import { REGISTRATION } from "../../tiers";
 import { rfc3339 } from "../../time";
 import { registrationNote } from "./note";
@@ -27,6 +30,11 @@ export function registerRoutes(): Hono<AppEnv> {
     const contentType = c.req.header("Content-Type");
     if (contentType && !contentType.trim().toLowerCase().startsWith("application/json")) {
       return errorA(c, 415, M.unsupportedMediaType);
+    }
+
+    const budget = await consumeIpBudget(c.env, REGISTER_RECOVER_BUDGET, clientIp(c));
+    if (!budget.allowed) {
+      return errorA(c, 429, M.rateLimited, { "Retry-After": String(budget.retryAfterSeconds) });
     }
 
     const body = await readBodyText(c, MAX_BODY_BYTES);

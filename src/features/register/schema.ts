@@ -5,6 +5,7 @@ import { byteLength } from "../../http/body";
 export const REGISTER_MESSAGES = {
   methodNotAllowed: "Method not allowed. Use POST to register.",
   unsupportedMediaType: "Content-Type must be application/json",
+  rateLimited: "Registration rate limit exceeded (5 per hour). Try again later.",
   readError: "Failed to read request body",
   tooLarge: "Request body too large (max 1024 bytes)",
   invalidJson: "Invalid JSON in request body",

@@ -1,0 +1,43 @@
+/**
+ * Isolate-local memory of tenants over their daily quota: until `resets_at` their envelope is
+ * answered without calling the tenant gate, so a client hammering past its quota cannot overload
+ * the one Durable Object that serves the tenant. Keyed by the verified credential hash, so a
+ * stranger's wrong secret never hits the memo. Never the source of truth: it only repeats a
+ * verdict the gate gave, and only until the window the gate named ends.
+ */
+import type { Tier } from "../http/context";
+
+interface Denial {
+  tier: Tier;
+  limit: number;
+  untilMs: number;
+}
+
+const MAX_ENTRIES = 10_000;
+const denials = new Map<string, Denial>();
+
+const key = (tenantId: string, credentialHash: string) => `${tenantId}\n${credentialHash}`;
+
+export function rememberDenial(tenantId: string, credentialHash: string, denial: Denial): void {
+  if (denials.size >= MAX_ENTRIES) {
+    const oldest = denials.keys().next().value;
+    if (oldest !== undefined) denials.delete(oldest);
+  }
+  denials.set(key(tenantId, credentialHash), denial);
+}
+
+export function recalledDenial(tenantId: string, credentialHash: string, nowMs: number): Denial | undefined {
+  const k = key(tenantId, credentialHash);
+  const denial = denials.get(k);
+  if (!denial) return undefined;
+  if (nowMs >= denial.untilMs) {
+    denials.delete(k);
+    return undefined;
+  }
+  return denial;
+}
+
+/** For tests: forget everything. */
+export function clearDenials(): void {
+  denials.clear();
+}

@@ -1,0 +1,27 @@
+/** The Worker's side of the tenant gate: limits from config, one RPC, failures made explicit. */
+import type { Config } from "../config";
+import type { Env } from "../env";
+import type { GateLimits } from "./gate-policy";
+import type { AdmitRequest, AdmitVerdict } from "./tenant-gate";
+
+export function gateLimits(config: Config): GateLimits {
+  const pro = config.COMMUNITY_SAAS_MINUTE_LIMIT_PRO;
+  return {
+    preAuthPerMinute: config.COMMUNITY_SAAS_MINUTE_LIMIT,
+    tierPerMinute: { Free: config.COMMUNITY_SAAS_MINUTE_LIMIT_FREE, Pro: pro, Premium: pro },
+    dailyByTier: { Free: 200, Pro: 1000, Premium: 5000 },
+  };
+}
+
+/** One round trip to the tenant's gate; a thrown error becomes `gate_failed` (callers fail closed). */
+export async function admitThroughGate(
+  env: Env,
+  request: AdmitRequest,
+): Promise<AdmitVerdict | { kind: "gate_failed"; error: unknown }> {
+  try {
+    const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(request.tenantId));
+    return await stub.admit(request);
+  } catch (error) {
+    return { kind: "gate_failed", error };
+  }
+}

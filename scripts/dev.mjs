@@ -11,7 +11,8 @@ import { startLocalDb } from "./local-db.mjs";
 import { startMailSink } from "./mail-sink.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const stateDir = path.join(root, ".dev");
+// DEV_STATE_DIR lets a second stack (e.g. the benchmark's) run beside the developer's.
+const stateDir = path.resolve(root, process.env.DEV_STATE_DIR ?? ".dev");
 const pidsFile = path.join(stateDir, "pids.json");
 const port = Number(process.env.PORT ?? 8787);
 const pgPort = Number(process.env.PGPORT ?? 15432);
@@ -143,6 +144,13 @@ async function stop(code) {
   say("stopped");
   process.exit(code);
 }
+
+// `npm run dev` stopped with a signal to npm alone (not its process group) leaves this script
+// orphaned: notice the parent going away and stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (!isAlive(parent) || process.ppid !== parent) stop(0);
+}, 1000).unref();
 
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));

@@ -60,7 +60,9 @@ if (await ensureDevVars(devVarsPath, path.join(root, ".dev.vars.example"))) {
   say("created .dev.vars with a fresh Ed25519 key pair and secret pepper");
 }
 const fileVars = parseDevVars(await readFile(devVarsPath, "utf8"));
-const overrides = withEnvOverrides(fileVars, process.env);
+// Variables added to the example after .dev.vars was created can be overridden too.
+const exampleVars = parseDevVars(await readFile(path.join(root, ".dev.vars.example"), "utf8"));
+const overrides = withEnvOverrides({ ...exampleVars, ...fileVars }, process.env);
 for (const key of Object.keys(overrides)) say(`${key} overridden from the environment`);
 
 const db = await startLocalDb({ dataDir: path.join(stateDir, "pg"), port: pgPort, proxyPort: wsProxyPort, log: say });

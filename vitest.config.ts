@@ -1,6 +1,12 @@
+import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { TEST_PEPPER } from "./test/support/constants.ts";
+
+// A fresh license key pair per test run (the raw 32 bytes sit at the end of the DER encodings).
+const licenseKeys = generateKeyPairSync("ed25519");
+const seed = licenseKeys.privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32).toString("base64");
+const publicKey = licenseKeys.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
 
 export default defineConfig({
   plugins: [
@@ -16,6 +22,8 @@ export default defineConfig({
           AXONFLOW_PUBLIC_ENDPOINT: "http://127.0.0.1:8787",
           COMMUNITY_SAAS_REGISTRATION_ENABLED: "true",
           AXONFLOW_EXPOSE_REQUEST_COST: "true",
+          AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY: seed,
+          AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY: publicKey,
         },
       },
     })),

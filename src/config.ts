@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import type { Env, EnvVars } from "./env";
+import { parseIpAllowlist } from "./http/ip-allowlist";
+import { createKeyring, KeyConfigError, type Keyring } from "./license/keys";
 
 const trimmed = z.string().transform((value) => value.trim());
 const optionalText = z
@@ -83,6 +85,21 @@ const schema = z.object({
       .transform((value) => (value ?? "https://try.getaxonflow.com").replace(/\/+$/, "")),
   ),
   AXONFLOW_PLATFORM_VERSION: optionalText.transform((value) => value ?? "11.0.0"),
+  AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY: optionalText,
+  AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY: optionalText,
+  /** `deployment_id` / `org_id` of minted license tokens (V3 payload). */
+  AXONFLOW_DEPLOYMENT_ID: optionalText.transform((value) => value ?? "axonflow-community-saas"),
+  STRIPE_WEBHOOK_SIGNING_SECRET: optionalText,
+  AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: optionalText.transform((value, ctx) => {
+    const parsed = parseIpAllowlist(value);
+    if (parsed.ok) return parsed.allowlist;
+    ctx.addIssue({ code: "custom", message: `invalid entry ${JSON.stringify(parsed.entry)}` });
+    return z.NEVER;
+  }),
+  AXONFLOW_BILLING_PRO_VALIDITY_DAYS: count(90, 0, 36_500),
+  AXONFLOW_BILLING_FROM_EMAIL: optionalText.transform((value) => value ?? "AxonFlow <hello@getaxonflow.com>"),
+  RESEND_API_KEY: optionalText,
+  RESEND_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
   AXONFLOW_HEALTH_COMPATIBILITY: optionalText.transform((value, ctx) => {
     if (value === undefined) return {};
     try {
@@ -96,7 +113,29 @@ const schema = z.object({
   }),
 });
 
-export type Config = z.output<typeof schema>;
+/**
+ * The license keyring is built from the two key variables: verifier-only with just the public key,
+ * able to mint with the seed. Without either, tokens cannot be checked (requests carrying one get
+ * 503) and nothing can be minted.
+ */
+const configSchema = schema.transform((vars, ctx) => {
+  let keyring: Keyring | undefined;
+  if (vars.AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY || vars.AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY) {
+    try {
+      keyring = createKeyring({
+        signingKey: vars.AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY,
+        publicKey: vars.AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY,
+      });
+    } catch (error) {
+      if (!(error instanceof KeyConfigError)) throw error;
+      ctx.addIssue({ code: "custom", path: [error.variable], message: "is not a base64 Ed25519 key of 32 bytes" });
+      return z.NEVER;
+    }
+  }
+  return { ...vars, keyring };
+});
+
+export type Config = z.output<typeof configSchema>;
 
 export interface ConfigProblem {
   variable: string;
@@ -107,7 +146,7 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 /** Parses the environment. Pure: the same env always gives the same result. */
 export function parseConfig(env: EnvVars): ConfigResult {
-  const parsed = schema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (parsed.success) return { ok: true, config: parsed.data };
   return {
     ok: false,

@@ -29,6 +29,13 @@ export interface Env {
   AXONFLOW_HEALTH_COMPATIBILITY?: string;
   AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY?: string;
   AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY?: string;
+  AXONFLOW_DEPLOYMENT_ID?: string;
+  STRIPE_WEBHOOK_SIGNING_SECRET?: string;
+  AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST?: string;
+  AXONFLOW_BILLING_PRO_VALIDITY_DAYS?: string;
+  AXONFLOW_BILLING_FROM_EMAIL?: string;
+  RESEND_API_KEY?: string;
+  RESEND_BASE_URL?: string;
 }
 
 /** The string variables of Env (what src/config.ts parses). */

@@ -9,9 +9,11 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Identity, Tier } from "../http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { errorMessage } from "../http/log";
+import { LICENSE_LOOKUP_REJECTIONS, verifyPresentedToken } from "../license/verify";
 import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
 import { admitThroughGate, gateLimits } from "../limits/gate-client";
+import type { LicenseProblem, PresentedLicense } from "../limits/tenant-gate";
 import { nextUtcMidnight } from "../limits/windows";
 import { parseBasicAuthorization } from "./basic";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
@@ -19,15 +21,76 @@ import { hashSecret } from "./secret-hash";
 
 export type AuthFailure =
   | { kind: "unauthenticated"; message: string }
+  /** A license problem (platform.md §2.6): shape A with its own status. */
+  | { kind: "license"; status: 401 | 403 | 503; message: string }
   | { kind: "rate_limited"; message: string; retryAfterSeconds: number }
   | { kind: "limit"; limit: LimitResponse }
   | { kind: "unavailable" };
 
-export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; failure: AuthFailure };
+export type AuthOutcome =
+  | { ok: true; identity: Identity; licenseExpired: boolean }
+  | { ok: false; failure: AuthFailure };
 
 export interface AuthOptions {
   /** False for authenticated routes outside the daily quota (`/api/request`). */
   countsQuota: boolean;
+}
+
+interface LicenseCheck {
+  presented: PresentedLicense;
+  /** The Worker's own rejection (signature, audience, scope, tenant), shown once the credential passes. */
+  rejection?: { status: 401 | 403; message: string };
+  jti?: string;
+}
+
+/** Verifies `X-License-Token` in the Worker (WebCrypto, memoised per isolate). */
+async function checkLicenseToken(
+  c: Context<AppEnv>,
+  token: string,
+  tenantId: string,
+  nowMs: number,
+): Promise<LicenseCheck> {
+  const keyring = c.var.config.keyring;
+  if (!keyring) {
+    c.var.log.log("fatal", "license_verification_unconfigured", {
+      detail: "AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY is not set",
+    });
+    return { presented: { kind: "rejected" }, rejection: undefined };
+  }
+  const verdict = await verifyPresentedToken({
+    token,
+    clientHeader: c.req.header("X-Axonflow-Client"),
+    authTenantId: tenantId,
+    keyring,
+    now: new Date(nowMs),
+  });
+  if (!verdict.ok)
+    return { presented: { kind: "rejected" }, rejection: { status: verdict.status, message: verdict.message } };
+  if (verdict.expired) return { presented: { kind: "expired" }, jti: verdict.claims.jti };
+  return { presented: { kind: "verified", jti: verdict.claims.jti }, jti: verdict.claims.jti };
+}
+
+function licenseFailure(
+  problem: LicenseProblem,
+  check: LicenseCheck | undefined,
+  presented: PresentedLicense,
+): AuthFailure {
+  switch (problem) {
+    case "worker_rejected":
+      // No keyring: the token cannot be judged either way.
+      return check?.rejection
+        ? { kind: "license", ...check.rejection }
+        : { kind: "license", status: 503, message: "license_verification_unavailable" };
+    case "not_found_or_revoked":
+      return { kind: "license", ...LICENSE_LOOKUP_REJECTIONS.notFoundOrRevoked };
+    case "tenant_mismatch":
+      return { kind: "license", ...LICENSE_LOOKUP_REJECTIONS.tenantMismatch };
+    case "lookup_failed":
+      return {
+        kind: "license",
+        ...LICENSE_LOOKUP_REJECTIONS.unavailable(presented.kind === "verified" ? presented.jti : ""),
+      };
+  }
 }
 
 function quotaDenied(tier: Tier, limit: number, nowMs: number): AuthOutcome {
@@ -43,8 +106,12 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
   const { tenantId } = credentials;
   const presentedHash = await hashSecret(credentials.secret, config.AXONFLOW_SECRET_PEPPER);
 
+  const token = c.req.header("X-License-Token")?.trim();
+  const licenseCheck = token ? await checkLicenseToken(c, token, tenantId, nowMs) : undefined;
+  const license: PresentedLicense = licenseCheck?.presented ?? { kind: "none" };
+
   if (options.countsQuota) {
-    const denial = recalledDenial(tenantId, presentedHash, nowMs);
+    const denial = recalledDenial(tenantId, presentedHash, license, nowMs);
     if (denial) return quotaDenied(denial.tier, denial.limit, nowMs);
   }
 
@@ -56,13 +123,16 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
     nowMs,
     limits: gateLimits(config),
     countsQuota: options.countsQuota,
+    license,
   });
   if ("dbQueries" in verdict) c.var.cost.dbQueries += verdict.dbQueries;
 
   switch (verdict.kind) {
     case "admitted": {
       const identity: Identity = { tenantId, clientId: tenantId, orgId: verdict.orgId, tier: verdict.tier };
-      return { ok: true, identity };
+      const licenseExpired = license.kind === "expired";
+      if (licenseExpired) log.log("info", "license_expired_fallback", { tenantId });
+      return { ok: true, identity, licenseExpired };
     }
     case "rejected":
       log.log("info", "auth_rejected", { tenantId, terminated: verdict.terminated });
@@ -85,12 +155,14 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
     case "per_minute":
       return { ok: false, failure: { kind: "limit", limit: perMinuteResponse(verdict.tier, verdict.limit, nowMs) } };
     case "daily_quota":
-      rememberDenial(tenantId, presentedHash, {
+      rememberDenial(tenantId, presentedHash, license, {
         tier: verdict.tier,
         limit: verdict.limit,
         untilMs: nextUtcMidnight(nowMs).getTime(),
       });
       return quotaDenied(verdict.tier, verdict.limit, nowMs);
+    case "license_refused":
+      return { ok: false, failure: licenseFailure(verdict.problem, licenseCheck, license) };
     case "unavailable":
       return { ok: false, failure: { kind: "unavailable" } };
     case "gate_failed":
@@ -105,6 +177,8 @@ export function restAuthFailure(c: Context<AppEnv>, failure: AuthFailure): Respo
   switch (failure.kind) {
     case "unauthenticated":
       return errorA(c, 401, failure.message);
+    case "license":
+      return errorA(c, failure.status, failure.message);
     case "rate_limited":
       return errorA(c, 429, failure.message, { "Retry-After": String(failure.retryAfterSeconds) });
     case "limit":
@@ -125,6 +199,7 @@ export function requireTenant(options: AuthOptions = { countsQuota: true }): Mid
     c.set("identity", outcome.identity);
     c.set("log", c.var.log.with({ tenantId: outcome.identity.tenantId }));
     await next();
+    if (outcome.licenseExpired) c.header("X-Axonflow-License-Status", "expired");
     if (!c.req.header("X-Axonflow-Client")?.trim()) c.header("X-Axonflow-Upgrade-Hint", UPGRADE_HINT);
   };
 }

@@ -6,6 +6,7 @@
  * verdict the gate gave, and only until the window the gate named ends.
  */
 import type { Tier } from "../http/context";
+import type { PresentedLicense } from "./tenant-gate";
 
 interface Denial {
   tier: Tier;
@@ -16,18 +17,30 @@ interface Denial {
 const MAX_ENTRIES = 10_000;
 const denials = new Map<string, Denial>();
 
-const key = (tenantId: string, credentialHash: string) => `${tenantId}\n${credentialHash}`;
+/** A license changes the quota, so the memo is per credential and presented license. */
+const key = (tenantId: string, credentialHash: string, license: PresentedLicense) =>
+  `${tenantId}\n${credentialHash}\n${license.kind === "verified" ? license.jti : license.kind}`;
 
-export function rememberDenial(tenantId: string, credentialHash: string, denial: Denial): void {
+export function rememberDenial(
+  tenantId: string,
+  credentialHash: string,
+  license: PresentedLicense,
+  denial: Denial,
+): void {
   if (denials.size >= MAX_ENTRIES) {
     const oldest = denials.keys().next().value;
     if (oldest !== undefined) denials.delete(oldest);
   }
-  denials.set(key(tenantId, credentialHash), denial);
+  denials.set(key(tenantId, credentialHash, license), denial);
 }
 
-export function recalledDenial(tenantId: string, credentialHash: string, nowMs: number): Denial | undefined {
-  const k = key(tenantId, credentialHash);
+export function recalledDenial(
+  tenantId: string,
+  credentialHash: string,
+  license: PresentedLicense,
+  nowMs: number,
+): Denial | undefined {
+  const k = key(tenantId, credentialHash, license);
   const denial = denials.get(k);
   if (!denial) return undefined;
   if (nowMs >= denial.untilMs) {
@@ -35,9 +48,4 @@ export function recalledDenial(tenantId: string, credentialHash: string, nowMs: 
     return undefined;
   }
   return denial;
-}
-
-/** For tests: forget everything. */
-export function clearDenials(): void {
-  denials.clear();
 }

@@ -7,14 +7,14 @@
  *   "counters" GateCounters — current minute and UTC-day counts
  *   "pending"  PendingUsage — activity not yet written to Postgres
  *   "tenant"   string       — the tenant id this object serves (its id is a hash of it)
- * Memory only: the credential record, cached ≤ CACHE_TTL_MS and dropped by invalidate().
+ * Memory only: the credential record and license rows by jti, cached ≤ CACHE_TTL_MS and dropped
+ * by invalidate().
  * Alarm: flushes `pending` to Postgres (last_seen_at/request_count through csaas_register_touch,
  * community_saas_daily_usage rows) at most once per flush interval, never per request.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
-import type { CredentialRecord } from "../auth/credential-policy";
-import { evaluateCredential } from "../auth/credential-policy";
+import { type CredentialRecord, evaluateCredential } from "../auth/credential-policy";
 import { lookupCredential } from "../auth/credential-store";
 import { loadConfig } from "../config";
 import { Database } from "../db/client";
@@ -32,10 +32,23 @@ import {
   recordWrongSecret,
   rollWindows,
 } from "./gate-policy";
+import { type Loaded, TtlCache } from "./ttl-cache";
 
 /** Credential (and license) state is re-read from Postgres at least this often. */
 export const CACHE_TTL_MS = 60_000;
 const RETRY_FLUSH_MS = 60_000;
+
+/**
+ * What the Worker learned from `X-License-Token` (signature, audience, scope and tenant are checked
+ * there; the gate only knows whether the jti is still active and for which tier).
+ */
+export type PresentedLicense =
+  | { kind: "none" }
+  /** Past expires_at + grace: the request proceeds as Free. */
+  | { kind: "expired" }
+  /** Rejected by the Worker; the gate authenticates the credential first, then refuses uncounted. */
+  | { kind: "rejected" }
+  | { kind: "verified"; jti: string };
 
 export interface AdmitRequest {
   tenantId: string;
@@ -46,6 +59,7 @@ export interface AdmitRequest {
   limits: GateLimits;
   /** False for authenticated routes outside the daily quota (`/api/request`). */
   countsQuota: boolean;
+  license: PresentedLicense;
 }
 
 export type AdmitVerdict =
@@ -54,7 +68,14 @@ export type AdmitVerdict =
   | { kind: "pre_auth_limited"; limit: number }
   | { kind: "per_minute"; tier: Tier; limit: number; dbQueries: number }
   | { kind: "daily_quota"; tier: Tier; limit: number; dbQueries: number }
+  /** The credential is fine but the license is not: refused before any counting. */
+  | { kind: "license_refused"; problem: LicenseProblem; dbQueries: number }
   | { kind: "unavailable" };
+
+export type LicenseProblem = "worker_rejected" | "not_found_or_revoked" | "tenant_mismatch" | "lookup_failed";
+
+/** A license row as the gate caches it. */
+type LicenseState = { status: "active"; tier: "Pro" | "Premium"; tenantId: string } | { status: "inactive" };
 
 interface PendingUsage {
   orgId: string;
@@ -64,100 +85,113 @@ interface PendingUsage {
   days: Record<string, number>;
 }
 
-interface CachedCredential {
-  record: CredentialRecord | undefined;
-  fetchedAtMs: number;
-}
-
 export class TenantGate extends DurableObject<Env> {
-  #credential: CachedCredential | undefined;
-  #credentialLoad: Promise<CachedCredential> | undefined;
+  readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1);
+  readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16);
 
   #counters(): GateCounters {
     return this.ctx.storage.kv.get<GateCounters>("counters") ?? emptyCounters();
   }
 
-  #database(): { db: Database; url: string } | undefined {
+  /** Runs `fn` on a fresh app-role connection that passed the refuse-to-serve guard. */
+  async #withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<Loaded<T>> {
     const config = loadConfig(this.env);
-    if (!config.ok || !config.config.AXONFLOW_DB_APP_ROLE_URL) return undefined;
-    const url = config.config.AXONFLOW_DB_APP_ROLE_URL;
-    return { db: new Database({ url, wsProxy: config.config.NEON_WS_PROXY }), url };
-  }
-
-  /** The credential record, from memory while fresh; concurrent misses share one lookup. */
-  async #credentialFor(tenantId: string, nowMs: number): Promise<{ cached: CachedCredential; queries: number }> {
-    const cached = this.#credential;
-    if (cached && nowMs - cached.fetchedAtMs < CACHE_TTL_MS) return { cached, queries: 0 };
-    if (this.#credentialLoad) return { cached: await this.#credentialLoad, queries: 0 };
-    const load = this.#fetchCredential(tenantId, nowMs);
-    this.#credentialLoad = load.then((result) => result.cached);
-    this.#credentialLoad.catch(() => {});
+    const url = config.ok ? config.config.AXONFLOW_DB_APP_ROLE_URL : undefined;
+    if (!config.ok || !url) throw new GateUnavailable("missing_app_role_url");
+    const db = new Database({ url, wsProxy: config.config.NEON_WS_PROXY });
     try {
-      return await load;
-    } finally {
-      this.#credentialLoad = undefined;
-    }
-  }
-
-  async #fetchCredential(tenantId: string, nowMs: number): Promise<{ cached: CachedCredential; queries: number }> {
-    const target = this.#database();
-    if (!target) throw new GateUnavailable("missing_app_role_url");
-    try {
-      const guard = await checkAppRole(target.url, target.db);
+      const guard = await checkAppRole(url, db);
       if (!guard.ok) throw new GateUnavailable(guard.reason);
-      const cached = { record: await lookupCredential(target.db, tenantId), fetchedAtMs: nowMs };
-      this.#credential = cached;
-      return { cached, queries: target.db.queryCount };
+      const value = await fn(db);
+      return { value, queries: db.queryCount };
     } finally {
-      await target.db.close();
+      await db.close();
     }
+  }
+
+  #credentialFor(tenantId: string, nowMs: number): Promise<Loaded<CredentialRecord | undefined>> {
+    return this.#credentials.get(tenantId, nowMs, () => this.#withDatabase((db) => lookupCredential(db, tenantId)));
+  }
+
+  #licenseFor(jti: string, orgId: string, nowMs: number): Promise<Loaded<LicenseState>> {
+    return this.#licenses.get(jti, nowMs, () =>
+      this.#withDatabase(async (db) => {
+        const rows = await withOrgScope(db, orgId, async (tx) => {
+          const result = await tx.execute<{ tenant_id: string; tier: string; revoked: boolean }>(
+            sql`select tenant_id, tier, revoked_at is not null as revoked
+                from plugin_user_licenses where license_token_jti = ${jti}`,
+          );
+          return result.rows;
+        });
+        const row = rows[0];
+        return row && !row.revoked && (row.tier === "Pro" || row.tier === "Premium")
+          ? { status: "active" as const, tier: row.tier, tenantId: row.tenant_id }
+          : { status: "inactive" as const };
+      }),
+    );
   }
 
   /** Decides one request. See the module comment for the order of checks. */
   async admit(request: AdmitRequest): Promise<AdmitVerdict> {
-    const kv = this.ctx.storage.kv;
+    const log = createLogger({ tenantId: request.tenantId });
     const early = this.#counters();
     rollWindows(early, request.nowMs);
     if (!preAuthAllows(early, request.clientIp, request.limits)) {
       return { kind: "pre_auth_limited", limit: request.limits.preAuthPerMinute };
     }
 
-    let loaded: { cached: CachedCredential; queries: number };
+    let loaded: Loaded<CredentialRecord | undefined>;
     try {
       loaded = await this.#credentialFor(request.tenantId, request.nowMs);
     } catch (error) {
-      createLogger({ tenantId: request.tenantId }).log(
-        error instanceof GateUnavailable ? "fatal" : "error",
-        error instanceof GateUnavailable ? "db_refuse_to_serve" : "credential_lookup_failed",
-        { error: errorMessage(error) },
-      );
+      const refused = error instanceof GateUnavailable;
+      log.log(refused ? "fatal" : "error", refused ? "db_refuse_to_serve" : "credential_lookup_failed", {
+        error: errorMessage(error),
+      });
       return { kind: "unavailable" };
     }
-    const dbQueries = loaded.queries;
+    let dbQueries = loaded.queries;
+    const credential = evaluateCredential(loaded.value, request.presentedHash, new Date(request.nowMs));
+
+    // Only a credential that passed costs a license query.
+    let license: LicenseState | "lookup_failed" | undefined;
+    if (credential.ok && request.license.kind === "verified") {
+      try {
+        const found = await this.#licenseFor(request.license.jti, credential.orgId, request.nowMs);
+        dbQueries += found.queries;
+        license = found.value;
+      } catch (error) {
+        log.log("error", "license_lookup_failed", { error: errorMessage(error) });
+        license = "lookup_failed";
+      }
+    }
 
     // From here on nothing awaits, so the read-modify-write of the counters is atomic.
+    const kv = this.ctx.storage.kv;
     const counters = this.#counters();
     rollWindows(counters, request.nowMs);
     if (!preAuthAllows(counters, request.clientIp, request.limits)) {
       return { kind: "pre_auth_limited", limit: request.limits.preAuthPerMinute };
     }
-    const verdict = evaluateCredential(loaded.cached.record, request.presentedHash, new Date(request.nowMs));
-    if (!verdict.ok) {
-      if (verdict.reason !== "not_found") {
+    if (!credential.ok) {
+      if (credential.reason !== "not_found") {
         recordWrongSecret(counters, request.clientIp);
         kv.put("counters", counters);
       }
-      return { kind: "rejected", terminated: verdict.reason === "terminated", dbQueries };
+      return { kind: "rejected", terminated: credential.reason === "terminated", dbQueries };
     }
 
-    const tier: Tier = "Free";
+    const refusal = licenseRefusal(request.license, license, request.tenantId);
+    if (refusal) return { kind: "license_refused", problem: refusal, dbQueries };
+    const tier: Tier = license && typeof license === "object" && license.status === "active" ? license.tier : "Free";
+
     const admission = countAdmission(counters, tier, request.limits, request.countsQuota);
     kv.put("counters", counters);
-    this.#recordActivity(request, verdict.orgId, counters);
+    this.#recordActivity(request, credential.orgId, counters);
 
     if (admission.kind === "per_minute") return { kind: "per_minute", tier, limit: admission.limit, dbQueries };
     if (admission.kind === "daily_quota") return { kind: "daily_quota", tier, limit: admission.limit, dbQueries };
-    return { kind: "admitted", orgId: verdict.orgId, tier, dbQueries };
+    return { kind: "admitted", orgId: credential.orgId, tier, dbQueries };
   }
 
   #recordActivity(request: AdmitRequest, orgId: string, counters: GateCounters): void {
@@ -181,7 +215,8 @@ export class TenantGate extends DurableObject<Env> {
 
   /** Drops cached credential state so the next request re-reads Postgres (revocation, sweep, erasure). */
   async invalidate(): Promise<void> {
-    this.#credential = undefined;
+    this.#credentials.clear();
+    this.#licenses.clear();
   }
 
   /** Writes pending activity to Postgres in one transaction; on failure keeps it and retries later. */
@@ -190,44 +225,55 @@ export class TenantGate extends DurableObject<Env> {
     const pending = kv.get<PendingUsage>("pending");
     const tenantId = kv.get<string>("tenant");
     if (!pending || !tenantId || pending.requests === 0) return;
-    const target = this.#database();
     const log = createLogger({ tenantId });
-    if (!target) {
-      log.log("fatal", "usage_flush_failed", { error: "AXONFLOW_DB_APP_ROLE_URL is not set" });
+    try {
+      await this.#withDatabase((db) =>
+        withOrgScope(db, pending.orgId, async (tx) => {
+          await tx.execute(
+            sql`select public.csaas_register_touch(${tenantId}, ${pending.requests}, ${new Date(pending.lastSeenMs).toISOString()})`,
+          );
+          for (const [day, count] of Object.entries(pending.days)) {
+            await tx.execute(sql`
+              insert into community_saas_daily_usage (tenant_id, org_id, day, req_count)
+              values (${tenantId}, ${pending.orgId}, ${day}, ${count})
+              on conflict (tenant_id, day) do update
+                set req_count = greatest(community_saas_daily_usage.req_count, excluded.req_count)`);
+          }
+        }),
+      );
+    } catch (error) {
+      log.log(error instanceof GateUnavailable ? "fatal" : "error", "usage_flush_failed", {
+        error: errorMessage(error),
+      });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_FLUSH_MS);
       return;
     }
-    try {
-      await withOrgScope(target.db, pending.orgId, async (tx) => {
-        await tx.execute(
-          sql`select public.csaas_register_touch(${tenantId}, ${pending.requests}, ${new Date(pending.lastSeenMs).toISOString()})`,
-        );
-        for (const [day, count] of Object.entries(pending.days)) {
-          await tx.execute(sql`
-            insert into community_saas_daily_usage (tenant_id, org_id, day, req_count)
-            values (${tenantId}, ${pending.orgId}, ${day}, ${count})
-            on conflict (tenant_id, day) do update
-              set req_count = greatest(community_saas_daily_usage.req_count, excluded.req_count)`);
-        }
-      });
-      // Requests admitted while the flush ran stay pending for the next one.
-      const latest = kv.get<PendingUsage>("pending");
-      if (latest) {
-        latest.requests -= pending.requests;
-        for (const [day, count] of Object.entries(pending.days)) {
-          if (latest.days[day] === count) delete latest.days[day];
-        }
-        kv.put("pending", latest);
-        if (latest.requests > 0 || Object.keys(latest.days).length > 0) await this.#armFlush(Date.now());
+    // Requests admitted while the flush ran stay pending for the next one.
+    const latest = kv.get<PendingUsage>("pending");
+    if (latest) {
+      latest.requests -= pending.requests;
+      for (const [day, count] of Object.entries(pending.days)) {
+        if (latest.days[day] === count) delete latest.days[day];
       }
-      log.log("info", "usage_flushed", { requests: pending.requests, days: Object.keys(pending.days) });
-    } catch (error) {
-      log.log("error", "usage_flush_failed", { error: errorMessage(error) });
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_FLUSH_MS);
-    } finally {
-      await target.db.close();
+      kv.put("pending", latest);
+      if (latest.requests > 0 || Object.keys(latest.days).length > 0) await this.#armFlush(Date.now());
     }
+    log.log("info", "usage_flushed", { requests: pending.requests, days: Object.keys(pending.days) });
   }
+}
+
+/** Why a presented license stops an otherwise authenticated request, if it does. */
+function licenseRefusal(
+  presented: PresentedLicense,
+  found: LicenseState | "lookup_failed" | undefined,
+  tenantId: string,
+): LicenseProblem | undefined {
+  if (presented.kind === "rejected") return "worker_rejected";
+  if (presented.kind !== "verified") return undefined;
+  if (found === "lookup_failed") return "lookup_failed";
+  if (!found || found.status === "inactive") return "not_found_or_revoked";
+  if (found.tenantId !== tenantId) return "tenant_mismatch";
+  return undefined;
 }
 
 class GateUnavailable extends Error {

@@ -28,6 +28,7 @@ export async function tenantWithAdmit(): Promise<{ tenant: Registration; request
       nowMs: Date.now(),
       limits: DEFAULT_LIMITS,
       countsQuota: true,
+      license: { kind: "none" },
     },
   };
 }

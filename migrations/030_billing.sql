@@ -1,0 +1,104 @@
+-- Billing (platform.md §3). Refunds and disputes name a payment intent, not a tenant, so the
+-- webhook cannot know the org scope: these SECURITY DEFINER functions are its only way to reach
+-- licenses by payment intent. stripe_payment_revocations remembers every full refund and
+-- dispute per payment intent, so a revocation that arrives before its issuance still wins:
+-- the final state depends only on which events occurred, never on their order.
+
+CREATE TABLE IF NOT EXISTS public.stripe_payment_revocations (
+  payment_intent_id varchar(255) NOT NULL,
+  reason varchar(32) NOT NULL CHECK (reason IN ('full_refund', 'dispute')),
+  charge_id varchar(255),
+  dispute_id varchar(255),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (payment_intent_id, reason)
+);
+REVOKE ALL ON public.stripe_payment_revocations FROM PUBLIC;
+GRANT ALL ON public.stripe_payment_revocations TO axonflow_platform_admin;
+
+-- The revocation reason that applies to a payment: a dispute outranks a refund.
+CREATE OR REPLACE FUNCTION public.billing_payment_revocation_reason(p_payment_intent text)
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT r.reason::text
+  FROM public.stripe_payment_revocations r
+  WHERE r.payment_intent_id = p_payment_intent
+  ORDER BY CASE r.reason WHEN 'dispute' THEN 0 ELSE 1 END
+  LIMIT 1
+$$;
+
+-- Records a full refund or dispute and revokes the payment's licenses. Returns one row per
+-- license of the payment: newly_revoked is true for rows this call revoked. A later dispute
+-- upgrades a refund's revocation reason (precedence above) without moving revoked_at.
+CREATE OR REPLACE FUNCTION public.billing_revoke_payment(
+  p_payment_intent text,
+  p_reason text,
+  p_charge text,
+  p_dispute text
+)
+RETURNS TABLE (tenant_id text, stripe_session_id text, newly_revoked boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  effective text;
+BEGIN
+  INSERT INTO public.stripe_payment_revocations (payment_intent_id, reason, charge_id, dispute_id)
+  VALUES (p_payment_intent, p_reason, p_charge, p_dispute)
+  ON CONFLICT (payment_intent_id, reason) DO NOTHING;
+  effective := public.billing_payment_revocation_reason(p_payment_intent);
+
+  RETURN QUERY
+  WITH revoked AS (
+    UPDATE public.plugin_user_licenses l
+    SET revoked_at = now(), revocation_reason = effective
+    WHERE l.stripe_payment_intent_id = p_payment_intent AND l.revoked_at IS NULL
+    RETURNING l.license_id
+  ),
+  -- Data-modifying CTEs always run to completion, referenced or not.
+  upgraded AS (
+    UPDATE public.plugin_user_licenses l
+    SET revocation_reason = effective
+    WHERE l.stripe_payment_intent_id = p_payment_intent
+      AND l.revoked_at IS NOT NULL
+      AND l.revocation_reason IN ('full_refund', 'dispute')
+      AND l.revocation_reason IS DISTINCT FROM effective
+      AND l.license_id NOT IN (SELECT license_id FROM revoked)
+    RETURNING l.license_id
+  )
+  SELECT l.tenant_id::text, l.stripe_session_id::text, (l.license_id IN (SELECT license_id FROM revoked))
+  FROM public.plugin_user_licenses l
+  WHERE l.stripe_payment_intent_id = p_payment_intent;
+END
+$$;
+
+-- The checkout session of a payment (for webhook answers), or NULL.
+CREATE OR REPLACE FUNCTION public.billing_session_for_payment(p_payment_intent text)
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT l.stripe_session_id::text
+  FROM public.plugin_user_licenses l
+  WHERE l.stripe_payment_intent_id = p_payment_intent
+  ORDER BY l.issued_at DESC
+  LIMIT 1
+$$;
+
+DO $$
+DECLARE
+  fn text;
+BEGIN
+  FOREACH fn IN ARRAY ARRAY[
+    'public.billing_payment_revocation_reason(text)',
+    'public.billing_revoke_payment(text, text, text, text)',
+    'public.billing_session_for_payment(text)'
+  ]
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO axonflow_platform_admin', fn);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO axonflow_app_role', fn);
+  END LOOP;
+END
+$$;

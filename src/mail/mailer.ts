@@ -1,0 +1,56 @@
+/**
+ * Outgoing mail through Resend (production) or the local Resend-compatible sink (dev/tests, via
+ * RESEND_BASE_URL). Sending is best effort everywhere it is used: a failure is returned, never
+ * thrown, and callers log it without the message body (which may hold a token).
+ */
+import { Resend } from "resend";
+
+export interface MailMessage {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export type SendResult = { ok: true; id: string } | { ok: false; error: string };
+
+export interface Mailer {
+  send(message: MailMessage): Promise<SendResult>;
+}
+
+const SEND_TIMEOUT_MS = 5_000;
+
+/** A Resend-backed mailer, or undefined when no API key is configured (mail is then skipped). */
+export function createMailer(options: { apiKey?: string; baseUrl?: string }): Mailer | undefined {
+  if (!options.apiKey) return undefined;
+  const resend = new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
+  return {
+    async send(message) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<SendResult>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), SEND_TIMEOUT_MS);
+      });
+      const attempt = resend.emails.send(message).then(
+        ({ data, error }): SendResult =>
+          error || !data ? { ok: false, error: error?.message ?? "no response" } : { ok: true, id: data.id },
+        (error: unknown): SendResult => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+      );
+      try {
+        return await Promise.race([attempt, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** HTML-escapes text for the HTML bodies. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}

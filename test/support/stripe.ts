@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { inject } from "vitest";
 import type { StripeTestEvent } from "../../scripts/stripe-events.mjs";
 import { STRIPE_TEST_SECRET } from "./constants";
-import { BASE, callWithEnv } from "./http";
+import { BASE, callWithEnv, randomLoopback } from "./http";
 
 export const WEBHOOK = "/api/v1/billing/stripe-webhook";
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
@@ -27,15 +27,12 @@ export async function signature(payload: string, secret = STRIPE_TEST_SECRET, ti
   });
 }
 
-let deliveries = 0;
-
 /** Posts a signed event (or raw text) to the webhook from a loopback address inside the allow-list. */
 export async function deliver(event: StripeTestEvent | string, options: DeliveryOptions = {}): Promise<Response> {
-  deliveries++;
   const payload = typeof event === "string" ? event : JSON.stringify(event);
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
-    "CF-Connecting-IP": options.ip ?? `127.77.${Math.floor(deliveries / 250) % 250}.${(deliveries % 250) + 1}`,
+    "CF-Connecting-IP": options.ip ?? randomLoopback(),
     "Stripe-Signature": options.signature ?? (await signature(payload, options.secret, options.timestamp)),
   };
   const init = { method: "POST", headers, body: payload };

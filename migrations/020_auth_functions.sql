@@ -84,19 +84,6 @@ BEGIN
 END
 $$;
 
-DO $$
-DECLARE
-  fn text;
-BEGIN
-  FOREACH fn IN ARRAY ARRAY[
-    'public.csaas_auth_lookup(text)',
-    'public.csaas_register_tenant(text, text, text, text, timestamptz, text, integer)',
-    'public.csaas_register_touch(text, bigint, timestamptz)'
-  ]
-  LOOP
-    EXECUTE format('ALTER FUNCTION %s OWNER TO axonflow_platform_admin', fn);
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO axonflow_app_role', fn);
-  END LOOP;
-END
-$$;
+CALL axonflow_migrations.harden_definer('public.csaas_auth_lookup(text)');
+CALL axonflow_migrations.harden_definer('public.csaas_register_tenant(text, text, text, text, timestamptz, text, integer)');
+CALL axonflow_migrations.harden_definer('public.csaas_register_touch(text, bigint, timestamptz)');

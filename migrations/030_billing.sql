@@ -86,19 +86,6 @@ AS $$
   LIMIT 1
 $$;
 
-DO $$
-DECLARE
-  fn text;
-BEGIN
-  FOREACH fn IN ARRAY ARRAY[
-    'public.billing_payment_revocation_reason(text)',
-    'public.billing_revoke_payment(text, text, text, text)',
-    'public.billing_session_for_payment(text)'
-  ]
-  LOOP
-    EXECUTE format('ALTER FUNCTION %s OWNER TO axonflow_platform_admin', fn);
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO axonflow_app_role', fn);
-  END LOOP;
-END
-$$;
+CALL axonflow_migrations.harden_definer('public.billing_payment_revocation_reason(text)');
+CALL axonflow_migrations.harden_definer('public.billing_revoke_payment(text, text, text, text)');
+CALL axonflow_migrations.harden_definer('public.billing_session_for_payment(text)');

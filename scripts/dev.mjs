@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDevVars, parseDevVars, withEnvOverrides } from "./dev-vars.mjs";
-import { startLocalDb } from "./local-db.mjs";
+import { isAlive, startLocalDb } from "./local-db.mjs";
 import { startMailSink } from "./mail-sink.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,15 +20,6 @@ const wsProxyPort = Number(process.env.WSPROXY_PORT ?? 15433);
 const mailPort = Number(process.env.MAIL_PORT ?? 8025);
 
 const say = (line) => console.log(`[dev] ${line}`);
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Stops the wrangler process group an earlier, uncleanly killed run left behind. */
 async function stopLeftovers() {

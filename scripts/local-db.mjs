@@ -14,7 +14,8 @@ export const DATABASE_NAME = "axonflow";
 export const DEV_APP_ROLE_PASSWORD = "axonflow_app_dev";
 export const DEV_PLATFORM_ADMIN_PASSWORD = "axonflow_admin_dev";
 
-function isAlive(pid) {
+/** True while a process with `pid` exists. */
+export function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;

@@ -44,6 +44,9 @@ AS $$
 DECLARE
   effective text;
 BEGIN
+  -- Serialises with an issuance of the same payment (src/features/billing/fulfil.ts takes the
+  -- same lock): whichever commits first, the other sees it.
+  PERFORM pg_advisory_xact_lock(hashtext('stripe_payment:' || p_payment_intent));
   INSERT INTO public.stripe_payment_revocations (payment_intent_id, reason, charge_id, dispute_id)
   VALUES (p_payment_intent, p_reason, p_charge, p_dispute)
   ON CONFLICT (payment_intent_id, reason) DO NOTHING;

@@ -63,6 +63,8 @@ const mail = await startMailSink({ port: mailPort });
 say(`mail sink     http://127.0.0.1:${mail.port}/emails`);
 
 const vars = {
+  // Mail goes to this stack's sink unless the environment names another Resend endpoint.
+  RESEND_BASE_URL: process.env.RESEND_BASE_URL ?? `http://127.0.0.1:${mail.port}`,
   ...overrides,
   AXONFLOW_DB_APP_ROLE_URL: db.appRoleUrl,
   AXONFLOW_DB_PLATFORM_ADMIN_URL: db.platformAdminUrl,

@@ -72,6 +72,9 @@ export const pluginUserLicenses = pgTable(
   },
   (table) => [
     check("plugin_user_licenses_tier_check", sql`${table.tier} IN ('Pro', 'Premium')`),
+    // Per-tenant reads (issuance, erasure, sweep) must not scan the table: under SERIALIZABLE a
+    // scan takes a relation-wide predicate lock and every concurrent purchase would conflict.
+    index("idx_plugin_lic_tenant").on(table.tenantId),
     uniqueIndex("idx_plugin_lic_active").on(table.tenantId).where(sql`${table.revokedAt} IS NULL`),
     uniqueIndex("idx_plugin_lic_stripe_session")
       .on(table.stripeSessionId)

@@ -9,18 +9,13 @@ import type { Database, Tx } from "./client";
  * Runs `fn` in a transaction on the app-role connection with `app.current_org_id = orgId`.
  * Every statement inside sees and writes only that org's rows.
  */
-export async function withOrgScope<T>(
-  db: Database,
-  orgId: string,
-  fn: (tx: Tx) => Promise<T>,
-  options: { isolationLevel?: "read committed" | "repeatable read" | "serializable" } = {},
-): Promise<T> {
+export async function withOrgScope<T>(db: Database, orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (!orgId) throw new Error("withOrgScope requires an org id");
   const orm = await db.orm();
   return orm.transaction(async (tx) => {
     await tx.execute(sql`select set_config('app.current_org_id', ${orgId}, true)`);
     return fn(tx);
-  }, options);
+  });
 }
 
 /** SQLSTATEs after which a whole transaction may simply be run again. */
@@ -42,7 +37,7 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>, times = 8): 
       return await attempt();
     } catch (error) {
       if (run >= times || !RETRYABLE.has(sqlState(error) ?? "")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * run));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * run));
     }
   }
 }

@@ -33,9 +33,18 @@ export function maskEmail(email: string): string {
   return `${email[0]}***${email.slice(at)}`;
 }
 
-/** A loggable message for anything thrown (drivers throw ErrorEvents and plain objects too). */
+/**
+ * A loggable message for anything thrown (drivers throw ErrorEvents and plain objects too). For a
+ * wrapped driver error it is the innermost cause — the database's own message and SQLSTATE — not
+ * the wrapper's, which quotes the query and its parameters (tenant data) in full.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
-  return String(error);
+  let inner: unknown = error;
+  while (typeof inner === "object" && inner !== null && "cause" in inner && inner.cause) inner = inner.cause;
+  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : "";
+  let message: string;
+  if (inner instanceof Error) message = inner.message;
+  else if (typeof inner === "object" && inner !== null && "message" in inner) message = String(inner.message);
+  else message = String(inner);
+  return /^[0-9A-Z]{5}$/.test(code) ? `${message} (SQLSTATE ${code})` : message;
 }

@@ -210,7 +210,8 @@ export class TenantGate extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) !== null) return;
     const config = loadConfig(this.env);
     const delayMs = (config.ok ? config.config.AXONFLOW_USAGE_FLUSH_SECONDS : 30) * 1000;
-    await this.ctx.storage.setAlarm(nowMs + delayMs);
+    // Jitter (never past the configured bound): tenants that got busy together flush apart.
+    await this.ctx.storage.setAlarm(nowMs + delayMs * (0.5 + Math.random() / 2));
   }
 
   /** Drops cached credential state so the next request re-reads Postgres (revocation, sweep, erasure). */
@@ -245,7 +246,7 @@ export class TenantGate extends DurableObject<Env> {
       log.log(error instanceof GateUnavailable ? "fatal" : "error", "usage_flush_failed", {
         error: errorMessage(error),
       });
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_FLUSH_MS);
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_FLUSH_MS * (0.5 + Math.random()));
       return;
     }
     // Requests admitted while the flush ran stay pending for the next one.

@@ -1,8 +1,12 @@
 /**
  * License issuance for a paid checkout (platform.md §3.3), exactly once per checkout session
- * whatever Stripe retries or reorders: per-tenant advisory lock inside a SERIALIZABLE transaction,
- * idempotent on `stripe_session_id`, conflicts retried. The row keeps `issued_at` and the signed
- * `expires_at`, so any later delivery re-mints the identical token (Ed25519 is deterministic).
+ * whatever Stripe retries or reorders. Two transaction-scoped advisory locks order the writers:
+ * the tenant's (purchases of one tenant, replays of one session) and the payment's (a refund or
+ * dispute of the same payment, see billing_revoke_payment). Each statement after the locks reads
+ * what the previous lock holder committed, so READ COMMITTED is exact here, and purchases of
+ * different tenants never conflict — where SERIALIZABLE's predicate locks on small tables made
+ * unrelated purchases abort each other. The row keeps `issued_at` and the signed `expires_at`, so
+ * any later delivery re-mints the identical token (Ed25519 is deterministic).
  */
 import { sql } from "drizzle-orm";
 import { lookupCredential } from "../../auth/credential-store";
@@ -63,53 +67,55 @@ export async function fulfilCheckout(
   if (!registration || registration.terminatedAt) return { kind: "unknown_tenant" };
 
   return retryOnConflict(() =>
-    withOrgScope(
-      db,
-      registration.orgId,
-      async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${payment.tenantId})::bigint)`);
-        const columns = sql`license_id::text, tenant_id, claimed_by_email, tier, license_token_jti, issued_at, expires_at,
-                            revocation_reason, revoked_at is not null as revoked`;
-        const existing = await tx.execute<LicenseRow>(
-          sql`select ${columns} from plugin_user_licenses where stripe_session_id = ${payment.sessionId} for update`,
+    withOrgScope(db, registration.orgId, async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${payment.tenantId})::bigint)`);
+      if (payment.paymentIntentId) {
+        await tx.execute(
+          sql`select pg_advisory_xact_lock(hashtext(${`stripe_payment:${payment.paymentIntentId}`})::bigint)`,
         );
-        if (existing.rows[0]) {
-          return {
-            kind: "license",
-            row: normaliseRow(existing.rows[0]),
-            replay: true,
-            first: false,
-            replacedPrevious: false,
-          };
-        }
+      }
+      const columns = sql`license_id::text, tenant_id, claimed_by_email, tier, license_token_jti, issued_at, expires_at,
+                            revocation_reason, revoked_at is not null as revoked`;
+      const existing = await tx.execute<LicenseRow>(
+        sql`select ${columns} from plugin_user_licenses where stripe_session_id = ${payment.sessionId} for update`,
+      );
+      if (existing.rows[0]) {
+        return {
+          kind: "license",
+          row: normaliseRow(existing.rows[0]),
+          replay: true,
+          first: false,
+          replacedPrevious: false,
+        };
+      }
 
-        const [revocation, prior] = await Promise.all([
-          payment.paymentIntentId
-            ? tx.execute<{ reason: string | null }>(
-                sql`select public.billing_payment_revocation_reason(${payment.paymentIntentId}) as reason`,
-              )
-            : undefined,
-          tx.execute<{ n: number }>(
-            sql`select count(*)::int as n from plugin_user_licenses where tenant_id = ${payment.tenantId}`,
-          ),
-        ]);
-        // A full refund or dispute that arrived before this delivery: the license is born revoked.
-        const revokedBy = revocation?.rows[0]?.reason ?? null;
+      const [revocation, prior] = await Promise.all([
+        payment.paymentIntentId
+          ? tx.execute<{ reason: string | null }>(
+              sql`select public.billing_payment_revocation_reason(${payment.paymentIntentId}) as reason`,
+            )
+          : undefined,
+        tx.execute<{ n: number }>(
+          sql`select count(*)::int as n from plugin_user_licenses where tenant_id = ${payment.tenantId}`,
+        ),
+      ]);
+      // A full refund or dispute that arrived before this delivery: the license is born revoked.
+      const revokedBy = revocation?.rows[0]?.reason ?? null;
 
-        const issuedAt = new Date(Math.floor(options.nowMs / 1000) * 1000);
-        const expiryDate = parseLicenseDate(formatLicenseDate(issuedAt)) ?? issuedAt.getTime();
-        const expiresAt = new Date(expiryDate + (options.validityDays || 36_500) * DAY_MS);
+      const issuedAt = new Date(Math.floor(options.nowMs / 1000) * 1000);
+      const expiryDate = parseLicenseDate(formatLicenseDate(issuedAt)) ?? issuedAt.getTime();
+      const expiresAt = new Date(expiryDate + (options.validityDays || 36_500) * DAY_MS);
 
-        let replacedPrevious = false;
-        if (!revokedBy) {
-          const replaced = await tx.execute(sql`
+      let replacedPrevious = false;
+      if (!revokedBy) {
+        const replaced = await tx.execute(sql`
             update plugin_user_licenses
             set revoked_at = now(), revocation_reason = coalesce(revocation_reason, 'replaced_by_new_purchase')
             where tenant_id = ${payment.tenantId} and revoked_at is null
               and stripe_session_id is distinct from ${payment.sessionId}`);
-          replacedPrevious = (replaced.rowCount ?? 0) > 0;
-        }
-        const inserted = await tx.execute<LicenseRow>(sql`
+        replacedPrevious = (replaced.rowCount ?? 0) > 0;
+      }
+      const inserted = await tx.execute<LicenseRow>(sql`
           insert into plugin_user_licenses
             (tenant_id, org_id, claimed_by_email, tier, license_token_jti, stripe_customer_id, stripe_session_id,
              stripe_payment_intent_id, issued_at, expires_at, revoked_at, revocation_reason)
@@ -118,18 +124,16 @@ export async function fulfilCheckout(
              ${payment.customerId}, ${payment.sessionId}, ${payment.paymentIntentId}, ${issuedAt.toISOString()},
              ${expiresAt.toISOString()}, ${revokedBy ? sql`now()` : null}, ${revokedBy})
           returning ${columns}`);
-        const row = inserted.rows[0];
-        if (!row) throw new Error("license insert returned no row");
-        return {
-          kind: "license",
-          row: normaliseRow(row),
-          replay: false,
-          first: (prior.rows[0]?.n ?? 0) === 0,
-          replacedPrevious,
-        };
-      },
-      { isolationLevel: "serializable" },
-    ),
+      const row = inserted.rows[0];
+      if (!row) throw new Error("license insert returned no row");
+      return {
+        kind: "license",
+        row: normaliseRow(row),
+        replay: false,
+        first: (prior.rows[0]?.n ?? 0) === 0,
+        replacedPrevious,
+      };
+    }),
   );
 }
 

@@ -122,6 +122,15 @@ describe("checkout.session.completed", () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("issues concurrent purchases of different tenants without failures", async () => {
+    const tenants = await Promise.all(Array.from({ length: 12 }, () => registerTenant()));
+    const responses = await Promise.all(
+      tenants.map((t) => deliver(checkoutEvent({ tenantId: t.tenant_id, email: buyer() }))),
+    );
+    const failed = await Promise.all(responses.filter((r) => r.status !== 200).map((r) => r.text()));
+    expect(failed).toEqual([]);
+  });
+
   it("serves checkout.session.async_payment_succeeded through the same path", async () => {
     const tenant = await registerTenant();
     const event = checkoutEvent({

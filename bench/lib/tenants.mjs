@@ -1,0 +1,128 @@
+// Benchmark tenants: registration from many loopback source addresses, warm-up, and the request
+// cost header. Under wrangler dev CF-Connecting-IP is the TCP peer, so each 127.x.y.z address has
+// its own registration budget.
+import http from "node:http";
+import Stripe from "stripe";
+import { checkoutEvent } from "../../scripts/stripe-events.mjs";
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Registration budget per client IP and rolling hour (src/limits/ip-limiter.ts). */
+const PER_ADDRESS = 5;
+
+/** One HTTP request to 127.0.0.1; resolves with status, headers and body text. */
+export function request(port, { method = "GET", path, headers = {}, body, localAddress }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, method, path, headers, localAddress, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export const basicAuth = ({ tenantId, secret }) => `Basic ${Buffer.from(`${tenantId}:${secret}`).toString("base64")}`;
+
+/**
+ * Registers `count` Free tenants, PER_ADDRESS from each source address. The addresses come from a
+ * random 127.a.b.0 block: registration budgets live in Durable Object storage that outlasts the
+ * stack, so a fixed block would be spent by the previous run of the hour. An address that still
+ * answers 429 is skipped; at most twice the needed addresses are tried.
+ */
+export async function registerTenants(port, count, concurrency) {
+  const a = 1 + Math.floor(Math.random() * 254);
+  const b = Math.floor(Math.random() * 256);
+  const maxAddresses = 2 * Math.ceil(count / PER_ADDRESS);
+  const tenants = [];
+  let nextAddress = 0;
+
+  async function worker() {
+    while (tenants.length < count && nextAddress < maxAddresses) {
+      const n = nextAddress++;
+      const localAddress = `127.${a}.${(b + Math.floor(n / 250)) % 256}.${1 + (n % 250)}`;
+      for (let i = 0; i < PER_ADDRESS && tenants.length < count; i++) {
+        const res = await request(port, {
+          method: "POST",
+          path: "/api/v1/register",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
+          localAddress,
+        });
+        if (res.status === 429) break;
+        if (res.status !== 201) throw new Error(`register from ${localAddress}: HTTP ${res.status} ${res.body}`);
+        const { tenant_id: tenantId, secret } = JSON.parse(res.body);
+        tenants.push({ tenantId, secret });
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (tenants.length < count) throw new Error(`registered only ${tenants.length} of ${count} tenants`);
+  return tenants.slice(0, count); // the workers' last calls may overshoot
+}
+
+export const GOVERNED_PATH = "/api/v1/governance/explain";
+/** A plugin client: plugin scope, which the Pro tokens' `axonflow.saas.plugin` audience grants. */
+export const CLIENT_HEADER = { "X-Axonflow-Client": "claude-code-plugin/bench" };
+
+/** Headers of a governed call as `tenant` (with its license token when it has one). */
+export const governedHeaders = (tenant) => ({
+  ...CLIENT_HEADER,
+  Authorization: basicAuth(tenant),
+  ...(tenant.license ? { "X-License-Token": tenant.license } : {}),
+});
+
+/**
+ * Makes `tenants` Pro the way production does: a signed checkout.session.completed delivered to the
+ * webhook. Sets `tenant.license` to the issued token.
+ */
+export async function buyProLicenses(port, tenants, webhookSecret) {
+  const cryptoProvider = Stripe.createSubtleCryptoProvider();
+  await forEachLimited(tenants, 4, async (tenant) => {
+    const payload = JSON.stringify(checkoutEvent({ tenantId: tenant.tenantId, email: "bench@example.com" }));
+    const signature = await Stripe.webhooks.generateTestHeaderStringAsync({
+      payload,
+      secret: webhookSecret,
+      cryptoProvider,
+    });
+    const res = await request(port, {
+      method: "POST",
+      path: "/api/v1/billing/stripe-webhook",
+      headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
+      body: payload,
+    });
+    if (res.status !== 200) throw new Error(`license for ${tenant.tenantId}: HTTP ${res.status} ${res.body}`);
+    tenant.license = JSON.parse(res.body).token;
+  });
+}
+
+/** One governed call as `tenant`; throws unless it answers 200. */
+export async function governedCall(port, tenant) {
+  const res = await request(port, { method: "POST", path: GOVERNED_PATH, headers: governedHeaders(tenant) });
+  if (res.status !== 200) throw new Error(`${GOVERNED_PATH} as ${tenant.tenantId}: HTTP ${res.status} ${res.body}`);
+  return res;
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function forEachLimited(items, concurrency, task) {
+  let next = 0;
+  async function worker() {
+    while (next < items.length) await task(items[next++]);
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** `do=<n>; db=<n>` of X-Axonflow-Request-Cost, or null without the header. */
+export function parseCost(headers) {
+  const match = /do=(\d+);\s*db=(\d+)/.exec(headers["x-axonflow-request-cost"] ?? "");
+  return match ? { doCalls: Number(match[1]), dbQueries: Number(match[2]) } : null;
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "idx_plugin_lic_tenant" ON "plugin_user_licenses" USING btree ("tenant_id");

@@ -71,7 +71,7 @@ const schema = z.object({
   COMMUNITY_SAAS_MINUTE_LIMIT: count(200, 1),
   COMMUNITY_SAAS_MINUTE_LIMIT_FREE: count(25, 1),
   COMMUNITY_SAAS_MINUTE_LIMIT_PRO: count(200, 1),
-  /** Reference fallback for requests without a resolved tier; every request here resolves one. */
+  /** Daily limit reported when the tier cannot be resolved (the gate is unreachable; fail closed). */
   COMMUNITY_SAAS_DAILY_LIMIT: count(500, 1),
   AXONFLOW_STRIPE_WEBHOOK_RATE_PER_MIN: count(60, 0),
   /** How long the tenant gate batches activity before writing it to Postgres (≤ 60 s). */

@@ -6,6 +6,7 @@
  * MCP server) maps failures its own way; `requireTenant` is the REST middleware.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { clientIp } from "../http/client-ip";
 import type { AppEnv, Identity, Tier } from "../http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { errorMessage } from "../http/log";
@@ -38,9 +39,11 @@ export interface AuthOptions {
 
 interface LicenseCheck {
   presented: PresentedLicense;
-  /** The Worker's own rejection (signature, audience, scope, tenant), shown once the credential passes. */
+  /**
+   * The Worker's own rejection (signature, audience, scope, tenant), shown once the credential
+   * passes. A rejected token without one could not be judged: no verification key is configured.
+   */
   rejection?: { status: 401 | 403; message: string };
-  jti?: string;
 }
 
 /** Verifies `X-License-Token` in the Worker (WebCrypto, memoised per isolate). */
@@ -55,7 +58,7 @@ async function checkLicenseToken(
     c.var.log.log("fatal", "license_verification_unconfigured", {
       detail: "AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY is not set",
     });
-    return { presented: { kind: "rejected" }, rejection: undefined };
+    return { presented: { kind: "rejected" } };
   }
   const verdict = await verifyPresentedToken({
     token,
@@ -66,8 +69,7 @@ async function checkLicenseToken(
   });
   if (!verdict.ok)
     return { presented: { kind: "rejected" }, rejection: { status: verdict.status, message: verdict.message } };
-  if (verdict.expired) return { presented: { kind: "expired" }, jti: verdict.claims.jti };
-  return { presented: { kind: "verified", jti: verdict.claims.jti }, jti: verdict.claims.jti };
+  return { presented: verdict.expired ? { kind: "expired" } : { kind: "verified", jti: verdict.claims.jti } };
 }
 
 function licenseFailure(
@@ -77,7 +79,6 @@ function licenseFailure(
 ): AuthFailure {
   switch (problem) {
     case "worker_rejected":
-      // No keyring: the token cannot be judged either way.
       return check?.rejection
         ? { kind: "license", ...check.rejection }
         : { kind: "license", status: 503, message: "license_verification_unavailable" };
@@ -93,7 +94,8 @@ function licenseFailure(
   }
 }
 
-function quotaDenied(tier: Tier, limit: number, nowMs: number): AuthOutcome {
+/** `tier` is "" when it could not be resolved (the gate was unreachable). */
+function quotaDenied(tier: Tier | "", limit: number, nowMs: number): AuthOutcome {
   return { ok: false, failure: { kind: "limit", limit: dailyQuotaResponse(tier, limit, nowMs) } };
 }
 
@@ -119,7 +121,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
   const verdict = await admitThroughGate(c.env, {
     tenantId,
     presentedHash,
-    clientIp: c.req.header("CF-Connecting-IP")?.trim() || "unknown",
+    clientIp: clientIp(c),
     nowMs,
     limits: gateLimits(config),
     countsQuota: options.countsQuota,
@@ -166,9 +168,10 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
     case "unavailable":
       return { ok: false, failure: { kind: "unavailable" } };
     case "gate_failed":
-      // Limits fail closed: without the counter nobody can say the request is within quota.
+      // Limits fail closed: without the counter nobody can say the request is within quota. The
+      // tier is unknown too, which is the case the reference's COMMUNITY_SAAS_DAILY_LIMIT covers.
       log.log("error", "tenant_gate_failed", { tenantId, error: errorMessage(verdict.error) });
-      return quotaDenied("Free", config.COMMUNITY_SAAS_DAILY_LIMIT, nowMs);
+      return quotaDenied("", config.COMMUNITY_SAAS_DAILY_LIMIT, nowMs);
   }
 }
 

@@ -219,7 +219,12 @@ describe("tenant gate — hot path and failure", () => {
       headers: { Authorization: basic(tenant.tenant_id, tenant.secret) },
     });
     expect(response.status).toBe(429);
-    expect(await response.json()).toMatchObject({ limit_type: "daily_quota", error: DAILY_QUOTA_ERROR });
+    expect(await response.json()).toMatchObject({
+      limit_type: "daily_quota",
+      error: DAILY_QUOTA_ERROR,
+      tier: "",
+      limit: 500,
+    });
   });
 
   it("answers 503 from the gate when its app-role connection would bypass RLS", async () => {

@@ -12,6 +12,7 @@ import { type Config, loadConfig } from "./config";
 import type { Env } from "./env";
 import { billingRoutes } from "./features/billing/routes";
 import { governanceRoutes } from "./features/governance/routes";
+import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRoutes } from "./features/health/routes";
 import { registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
@@ -91,7 +92,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     }),
   );
 
-  app.route("/", healthRoutes([]));
+  app.route("/", healthRoutes(CAPABILITIES));
   if (surface === "public") {
     if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
     app.route("/", governanceRoutes());

@@ -5,8 +5,8 @@
  *
  * Storage (SQLite-backed, synchronous KV):
  *   "counters" GateCounters — current minute and UTC-day counts
- *   "pending"  PendingUsage — activity not yet written to Postgres
- *   "tenant"   string       — the tenant id this object serves (its id is a hash of it)
+ *   "pending"  PendingUsage — activity not yet written to Postgres, with the tenant it belongs to
+ *              (an object's id is only a hash of the tenant id)
  * Memory only: the credential record and license rows by jti, cached ≤ CACHE_TTL_MS and dropped
  * by invalidate().
  * Alarm: flushes `pending` to Postgres (last_seen_at/request_count through csaas_register_touch,
@@ -78,6 +78,7 @@ export type LicenseProblem = "worker_rejected" | "not_found_or_revoked" | "tenan
 type LicenseState = { status: "active"; tier: "Pro" | "Premium"; tenantId: string } | { status: "inactive" };
 
 interface PendingUsage {
+  tenantId: string;
   orgId: string;
   requests: number;
   lastSeenMs: number;
@@ -196,13 +197,18 @@ export class TenantGate extends DurableObject<Env> {
 
   #recordActivity(request: AdmitRequest, orgId: string, counters: GateCounters): void {
     const kv = this.ctx.storage.kv;
-    const pending = kv.get<PendingUsage>("pending") ?? { orgId, requests: 0, lastSeenMs: 0, days: {} };
+    const pending = kv.get<PendingUsage>("pending") ?? {
+      tenantId: request.tenantId,
+      orgId,
+      requests: 0,
+      lastSeenMs: 0,
+      days: {},
+    };
     pending.orgId = orgId;
     pending.requests++;
     pending.lastSeenMs = Math.max(pending.lastSeenMs, request.nowMs);
     if (counters.dailyCount > 0) pending.days[counters.day] = counters.dailyCount;
     kv.put("pending", pending);
-    kv.put("tenant", request.tenantId);
     void this.#armFlush(request.nowMs);
   }
 
@@ -224,8 +230,8 @@ export class TenantGate extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const kv = this.ctx.storage.kv;
     const pending = kv.get<PendingUsage>("pending");
-    const tenantId = kv.get<string>("tenant");
-    if (!pending || !tenantId || pending.requests === 0) return;
+    if (!pending || pending.requests === 0) return;
+    const { tenantId } = pending;
     const log = createLogger({ tenantId });
     try {
       await this.#withDatabase((db) =>

@@ -22,7 +22,10 @@ describe("GET /health", () => {
     expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(Math.abs(Date.parse(body.timestamp as string) - Date.now())).toBeLessThan(5000);
     expect(typeof body.version).toBe("string");
-    expect(Array.isArray(body.capabilities)).toBe(true);
+    expect(body.capabilities).toEqual([
+      expect.objectContaining({ name: "plugin_claim_license", since: "7.7.0" }),
+      expect.objectContaining({ name: "v1_pro_upgrade_envelope", since: "7.8.0" }),
+    ]);
     expect(body.sdk_compatibility).toEqual({
       min_sdk_version: { python: "8.0.0", typescript: "8.0.0", go: "8.0.0", java: "8.0.0", rust: "0.7.0" },
       recommended_sdk_version: { python: "9.0.0", typescript: "9.0.0", go: "9.0.0", java: "9.0.0", rust: "0.8.1" },

@@ -16,7 +16,7 @@ import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRoutes } from "./features/health/routes";
 import { registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
-import { errorA } from "./http/errors";
+import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
 import { createLogger } from "./http/log";
 
 /** No route accepts more; routes with smaller limits check their own first. */
@@ -128,7 +128,7 @@ export function fetchHandler(surface: Surface): ExportedHandlerFetchHandler<Env>
           variables: result.problems.map((p) => `${p.variable}: ${p.problem}`),
         });
       }
-      return Response.json({ error: { code: 503, message: "Service temporarily unavailable" } }, { status: 503 });
+      return Response.json({ error: { code: 503, message: SERVICE_UNAVAILABLE } }, { status: 503 });
     }
     let app = apps.get(result.config);
     if (!app) {

@@ -1,7 +1,7 @@
 /**
  * Configuration: the Worker's string bindings parsed with zod, once per isolate. Secrets are
  * trimmed; a malformed value yields an error that names the variable (never its value), and the
- * app then refuses to serve (see src/http/config-guard.ts).
+ * Worker then refuses to serve (see fetchHandler in src/app.ts).
  */
 import { z } from "zod";
 import type { Env, EnvVars } from "./env";

@@ -72,8 +72,7 @@ export const pluginUserLicenses = pgTable(
   },
   (table) => [
     check("plugin_user_licenses_tier_check", sql`${table.tier} IN ('Pro', 'Premium')`),
-    // Per-tenant reads (issuance, erasure, sweep) must not scan the table: under SERIALIZABLE a
-    // scan takes a relation-wide predicate lock and every concurrent purchase would conflict.
+    // Per-tenant reads and writes (issuance, erasure, sweep) use this instead of scanning the table.
     index("idx_plugin_lic_tenant").on(table.tenantId),
     uniqueIndex("idx_plugin_lic_active").on(table.tenantId).where(sql`${table.revokedAt} IS NULL`),
     uniqueIndex("idx_plugin_lic_stripe_session")

@@ -23,26 +23,22 @@ export const STRIPE_WEBHOOK_IPS = [
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 export interface IpAllowlist {
-  /** True when the list allows everything. */
-  readonly open: boolean;
   allows(ip: string): boolean;
 }
 
+const singleAddress = (address: ipaddr.IPv4 | ipaddr.IPv6): Range => [address, address.kind() === "ipv4" ? 32 : 128];
+
+/** A list entry as a range, with IPv4-mapped IPv6 (`::ffff:1.2.3.0/120`) turned into IPv4. */
 function toRange(entry: string): Range | undefined {
   try {
-    if (entry.includes("/")) return ipaddr.parseCIDR(entry);
-    const address = ipaddr.parse(entry);
-    return [address, address.kind() === "ipv4" ? 32 : 128];
+    const [address, prefix]: Range = entry.includes("/") ? ipaddr.parseCIDR(entry) : singleAddress(ipaddr.parse(entry));
+    if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+      return [(address as ipaddr.IPv6).toIPv4Address(), Math.max(0, prefix - 96)];
+    }
+    return [address, prefix];
   } catch {
     return undefined;
   }
-}
-
-/** Normalises IPv4-mapped IPv6 (`::ffff:1.2.3.4`) to IPv4 so either spelling matches. */
-function normalise(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  return address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (address as ipaddr.IPv6).toIPv4Address()
-    : address;
 }
 
 export type AllowlistParse = { ok: true; allowlist: IpAllowlist } | { ok: false; entry: string };
@@ -54,25 +50,22 @@ export function parseIpAllowlist(csv: string | undefined): AllowlistParse {
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (entries.some((entry) => entry === "*" || entry === "0.0.0.0/0" || entry === "::/0")) {
-    return { ok: true, allowlist: { open: true, allows: () => true } };
+    return { ok: true, allowlist: { allows: () => true } };
   }
   const ranges: Range[] = [];
   for (const entry of entries) {
     const range = toRange(entry);
     if (!range) return { ok: false, entry };
-    ranges.push([
-      normalise(range[0]),
-      range[0].kind() === "ipv6" && normalise(range[0]).kind() === "ipv4" ? range[1] - 96 : range[1],
-    ]);
+    ranges.push(range);
   }
   return {
     ok: true,
     allowlist: {
-      open: false,
       allows(ip) {
         let address: ipaddr.IPv4 | ipaddr.IPv6;
         try {
-          address = normalise(ipaddr.parse(ip));
+          // process() also turns an IPv4-mapped IPv6 address into IPv4, as toRange does.
+          address = ipaddr.process(ip);
         } catch {
           return false;
         }

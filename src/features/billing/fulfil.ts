@@ -12,10 +12,15 @@ import { sql } from "drizzle-orm";
 import { lookupCredential } from "../../auth/credential-store";
 import type { Database } from "../../db/client";
 import { retryOnConflict, withOrgScope } from "../../db/scope";
-import { formatLicenseDate, type LicenseTier, mintLicenseToken, parseLicenseDate } from "../../license/codec";
+import {
+  formatLicenseDate,
+  type LicenseTier,
+  licenseExpiry,
+  mintLicenseToken,
+  parseLicenseDate,
+} from "../../license/codec";
 import type { Keyring } from "../../license/keys";
 
-const DAY_MS = 86_400_000;
 export const PLUGIN_AUDIENCE = "axonflow.saas.plugin";
 
 export interface CheckoutPayment {
@@ -103,8 +108,9 @@ export async function fulfilCheckout(
       const revokedBy = revocation?.rows[0]?.reason ?? null;
 
       const issuedAt = new Date(Math.floor(options.nowMs / 1000) * 1000);
-      const expiryDate = parseLicenseDate(formatLicenseDate(issuedAt)) ?? issuedAt.getTime();
-      const expiresAt = new Date(expiryDate + (options.validityDays || 36_500) * DAY_MS);
+      // Stored at midnight UTC of the signed YYYYMMDD date, so the row re-mints the same payload.
+      const expiryDate = licenseExpiry(formatLicenseDate(issuedAt), options.validityDays);
+      const expiresAt = new Date(parseLicenseDate(expiryDate) ?? issuedAt.getTime());
 
       let replacedPrevious = false;
       if (!revokedBy) {

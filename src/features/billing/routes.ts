@@ -28,7 +28,7 @@ export const STRIPE_WEBHOOK_PATH = "/api/v1/billing/stripe-webhook";
 const MAX_BODY_BYTES = 65_536;
 
 type EventObject = Record<string, unknown>;
-type Handler = (c: Context<AppEnv>, object: EventObject, event: { id: string; type: string }) => Promise<Response>;
+type Handler = (c: Context<AppEnv>, object: EventObject) => Promise<Response>;
 
 const json = (c: Context<AppEnv>, body: unknown, headers?: Record<string, string>) => c.json(body, 200, headers);
 
@@ -277,7 +277,7 @@ export function billingRoutes(): Hono<AppEnv> {
 
     c.set("log", c.var.log.with({ stripeEvent: event.id, stripeType: event.type }));
     const handler = HANDLERS[event.type];
-    if (handler) return handler(c, event.data.object, event);
+    if (handler) return handler(c, event.data.object);
     if (event.type === "charge.dispute.closed") {
       const status = typeof event.data.object.status === "string" ? event.data.object.status : "";
       c.var.log.log("info", "dispute_closed", { status, dispute: String(event.data.object.id ?? "") });

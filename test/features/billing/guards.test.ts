@@ -31,6 +31,7 @@ describe("stripe webhook guards", () => {
     const v6 = { AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: "10.0.0.0/8, 2600:1f18::/32" };
     expect((await deliver(ignorable(), { ip: "2600:1f18:abcd::1", env: v6 })).status).toBe(200);
     expect((await deliver(ignorable(), { ip: "10.200.3.4", env: v6 })).status).toBe(200);
+    expect((await deliver(ignorable(), { ip: "::ffff:10.200.3.4", env: v6 })).status).toBe(200);
     await expectText(await deliver(ignorable(), { ip: "2600:1f19::1", env: v6 }), 403, "source IP not allowed");
     for (const open of ["*", "0.0.0.0/0", "::/0"]) {
       expect(

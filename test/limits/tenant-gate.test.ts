@@ -6,7 +6,7 @@ import { DAILY_QUOTA_ERROR } from "../../src/limits/envelopes";
 import type { TenantGate } from "../../src/limits/tenant-gate";
 import { TEST_PEPPER } from "../support/constants";
 import { superuser } from "../support/db";
-import { basic, call, callWithEnv, expectErrorA, registerTenant } from "../support/http";
+import { basic, call, callWithEnv, expectErrorA, registerTenant, withFrozenClock } from "../support/http";
 import { DEFAULT_LIMITS, gateStub, tenantWithAdmit, testEnv } from "../support/tenant";
 
 const explain = (authorization: string, ip = "127.0.0.1", envOverrides?: Record<string, string>) => {
@@ -110,22 +110,24 @@ describe("tenant gate — daily quota", () => {
 });
 
 describe("tenant gate — per-minute limits", () => {
-  it("answers the 26th request of a Free tenant in a minute with the per-minute envelope", async () => {
-    const tenant = await registerTenant();
-    const auth = basic(tenant.tenant_id, tenant.secret);
-    const responses = await Promise.all(Array.from({ length: 26 }, () => explain(auth)));
-    expect(responses.filter((r) => r.status === 200)).toHaveLength(25);
-    const limited = responses.find((r) => r.status === 429) as Response;
-    expect(limited.headers.get("Retry-After")).toBe("60");
-    expect(limited.headers.get("X-Axonflow-Tier-Limit")).toBe("per_minute");
-    expect(await limited.json()).toMatchObject({
-      error: "Per-minute limit reached on Free tier (25 requests). Pro raises this to 200/min. Try again in a minute.",
-      limit_type: "per_minute",
-      tier: "Free",
-      limit: 25,
-      window: "minute",
-    });
-  });
+  it("answers the 26th request of a Free tenant in a minute with the per-minute envelope", () =>
+    withFrozenClock(async () => {
+      const tenant = await registerTenant();
+      const auth = basic(tenant.tenant_id, tenant.secret);
+      const responses = await Promise.all(Array.from({ length: 26 }, () => explain(auth)));
+      expect(responses.filter((r) => r.status === 200)).toHaveLength(25);
+      const limited = responses.find((r) => r.status === 429) as Response;
+      expect(limited.headers.get("Retry-After")).toBe("60");
+      expect(limited.headers.get("X-Axonflow-Tier-Limit")).toBe("per_minute");
+      expect(await limited.json()).toMatchObject({
+        error:
+          "Per-minute limit reached on Free tier (25 requests). Pro raises this to 200/min. Try again in a minute.",
+        limit_type: "per_minute",
+        tier: "Free",
+        limit: 25,
+        window: "minute",
+      });
+    }));
 
   it("checks the pre-auth budget before any database lookup, per (client IP, tenant)", async () => {
     const { request } = await tenantWithAdmit();
@@ -146,17 +148,18 @@ describe("tenant gate — per-minute limits", () => {
     expect((owner as { dbQueries: number }).dbQueries).toBeGreaterThan(0);
   });
 
-  it("keeps a wrong-secret flood from one IP from locking the tenant out over HTTP", async () => {
-    const tenant = await registerTenant();
-    const overrides = { COMMUNITY_SAAS_MINUTE_LIMIT: "5" };
-    const wrong = basic(tenant.tenant_id, "0".repeat(32));
-    for (let i = 0; i < 5; i++)
-      await expectErrorA(await explain(wrong, "127.66.0.1", overrides), 401, AUTH_MESSAGES.invalid);
-    const limited = await explain(wrong, "127.66.0.1", overrides);
-    expect(limited.headers.get("Retry-After")).toBe("60");
-    await expectErrorA(limited, 429, "Rate limit exceeded (5 req/min). Try again shortly.");
-    expect((await explain(basic(tenant.tenant_id, tenant.secret), "127.66.0.2", overrides)).status).toBe(200);
-  });
+  it("keeps a wrong-secret flood from one IP from locking the tenant out over HTTP", () =>
+    withFrozenClock(async () => {
+      const tenant = await registerTenant();
+      const overrides = { COMMUNITY_SAAS_MINUTE_LIMIT: "5" };
+      const wrong = basic(tenant.tenant_id, "0".repeat(32));
+      for (let i = 0; i < 5; i++)
+        await expectErrorA(await explain(wrong, "127.66.0.1", overrides), 401, AUTH_MESSAGES.invalid);
+      const limited = await explain(wrong, "127.66.0.1", overrides);
+      expect(limited.headers.get("Retry-After")).toBe("60");
+      await expectErrorA(limited, 429, "Rate limit exceeded (5 req/min). Try again shortly.");
+      expect((await explain(basic(tenant.tenant_id, tenant.secret), "127.66.0.2", overrides)).status).toBe(200);
+    }));
 
   it("limits the credential itself to COMMUNITY_SAAS_MINUTE_LIMIT correct requests a minute", async () => {
     const { request } = await tenantWithAdmit();

@@ -1,5 +1,5 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 
@@ -62,4 +62,21 @@ export async function expectErrorA(response: Response, status: number, message: 
   expect(response.status).toBe(status);
   expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
   expect(await response.json()).toEqual({ error: { code: status, message } });
+}
+
+/**
+ * Runs `fn` with `Date` frozen (the Worker shares the test isolate's Date), by default in the
+ * middle of the current minute, so per-minute windows and ±N-second checks cannot roll mid-test.
+ */
+export async function withFrozenClock<T>(
+  fn: () => Promise<T>,
+  atMs = Math.floor(Date.now() / 60_000) * 60_000 + 30_000,
+): Promise<T> {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(atMs);
+  try {
+    return await fn();
+  } finally {
+    vi.useRealTimers();
+  }
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { checkoutEvent } from "../../../scripts/stripe-events.mjs";
 import { STRIPE_TEST_SECRET } from "../../support/constants";
-import { callWithEnv } from "../../support/http";
+import { callWithEnv, withFrozenClock } from "../../support/http";
 import { deliver, signature, WEBHOOK } from "../../support/stripe";
 
 const ignorable = () => JSON.stringify({ id: "evt_x", type: "customer.created", data: { object: { id: "cus_x" } } });
@@ -70,6 +70,11 @@ describe("stripe webhook guards", () => {
   });
 
   it("checks the signature: secret, header shape, 300 s both ways, any v1, v0 ignored", async () => {
+    // A frozen clock makes the ±300 s boundary exact.
+    await withFrozenClock(checkSignatures);
+  });
+
+  async function checkSignatures() {
     const payload = ignorable();
     const right = await signature(payload);
     const v1 = right.split(",").find((p) => p.startsWith("v1=")) as string;
@@ -89,11 +94,11 @@ describe("stripe webhook guards", () => {
     ]) {
       await expectText(await deliver(payload, { signature: header }), 401, "signature invalid");
     }
-    expect((await deliver(payload, { timestamp: t - 299 })).status).toBe(200);
-    expect((await deliver(payload, { timestamp: t + 299 })).status).toBe(200);
+    expect((await deliver(payload, { timestamp: t - 300 })).status).toBe(200);
+    expect((await deliver(payload, { timestamp: t + 300 })).status).toBe(200);
     expect((await deliver(payload, { signature: `t=${t},v1=${"0".repeat(64)},${freshV1},v0=abc` })).status).toBe(200);
     await expectText(await deliver(`${payload} `, { signature: fresh }), 401, "signature invalid");
-  });
+  }
 
   it("answers 400 for a signed body that is not an event", async () => {
     await expectText(await deliver("not json"), 400, "bad request");

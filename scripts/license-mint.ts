@@ -16,6 +16,7 @@ import {
 } from "../src/license/codec";
 import { createKeyring, KeyConfigError, PUBLIC_KEY_VARIABLE, SIGNING_KEY_VARIABLE } from "../src/license/keys";
 import { AUDIENCES, type Audience } from "../src/license/matrix";
+import { parseDevVars } from "./dev-vars.mjs";
 
 const USAGE = `usage: npm run license:mint -- --tenant <tenant_id> [options]
 
@@ -68,35 +69,25 @@ function readOptions(argv: string[]) {
   };
 }
 
-/** `KEY=value` lines of a .dev.vars file (quotes around the value removed). */
-function parseDevVars(text: string): Map<string, string> {
-  const vars = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match?.[1]) vars.set(match[1], (match[2] ?? "").replace(/^(["'])(.*)\1$/, "$2"));
-  }
-  return vars;
-}
-
 /** The keys to mint with, both from the same place so a stale public key elsewhere cannot mismatch. */
 function readKeys(): { signingKey: string; publicKey?: string; source: string } {
   const fromEnv = process.env[SIGNING_KEY_VARIABLE]?.trim();
   if (fromEnv) return { signingKey: fromEnv, publicKey: process.env[PUBLIC_KEY_VARIABLE], source: "environment" };
   const devVarsPath = new URL("../.dev.vars", import.meta.url);
-  let devVars: Map<string, string>;
+  let devVars: Record<string, string>;
   try {
     devVars = parseDevVars(readFileSync(devVarsPath, "utf8"));
   } catch {
-    devVars = new Map();
+    devVars = {};
   }
-  const signingKey = devVars.get(SIGNING_KEY_VARIABLE)?.trim();
+  const signingKey = devVars[SIGNING_KEY_VARIABLE]?.trim();
   if (!signingKey) {
     throw new KeyConfigError(
       SIGNING_KEY_VARIABLE,
       "is not set: export it, or run `npm run keygen >> .dev.vars` (or `npm run dev` once) to create a dev key pair",
     );
   }
-  return { signingKey, publicKey: devVars.get(PUBLIC_KEY_VARIABLE), source: ".dev.vars" };
+  return { signingKey, publicKey: devVars[PUBLIC_KEY_VARIABLE], source: ".dev.vars" };
 }
 
 async function main(): Promise<number> {

@@ -1,6 +1,7 @@
 /** The Worker's side of the tenant gate: limits from config, one RPC, failures made explicit. */
 import type { Config } from "../config";
 import type { Env } from "../env";
+import { TIERS } from "../tiers";
 import type { GateLimits } from "./gate-policy";
 import type { AdmitRequest, AdmitVerdict } from "./tenant-gate";
 
@@ -9,7 +10,7 @@ export function gateLimits(config: Config): GateLimits {
   return {
     preAuthPerMinute: config.COMMUNITY_SAAS_MINUTE_LIMIT,
     tierPerMinute: { Free: config.COMMUNITY_SAAS_MINUTE_LIMIT_FREE, Pro: pro, Premium: pro },
-    dailyByTier: { Free: 200, Pro: 1000, Premium: 5000 },
+    dailyByTier: { Free: TIERS.Free.dailyEvents, Pro: TIERS.Pro.dailyEvents, Premium: TIERS.Premium.dailyEvents },
   };
 }
 

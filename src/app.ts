@@ -64,10 +64,12 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     const started = Date.now();
     c.set("config", config);
     c.set("log", createLogger({ requestId: c.var.requestId }));
-    c.set("cost", { doCalls: 0, dbQueries: 0 });
+    c.set("cost", { doCalls: 0, dbQueries: 0, deferredDoCalls: 0 });
     await next();
     if (config.AXONFLOW_EXPOSE_REQUEST_COST) {
-      c.header("X-Axonflow-Request-Cost", `do=${c.var.cost.doCalls}; db=${c.var.cost.dbQueries}`);
+      const { doCalls, dbQueries, deferredDoCalls } = c.var.cost;
+      const deferred = deferredDoCalls > 0 ? `; deferred_do=${deferredDoCalls}` : "";
+      c.header("X-Axonflow-Request-Cost", `do=${doCalls}; db=${dbQueries}${deferred}`);
     }
     c.var.log.log("info", "request", {
       method: c.req.method,

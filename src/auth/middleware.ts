@@ -6,15 +6,24 @@
  * MCP server) maps failures its own way; `requireTenant` is the REST middleware.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { sha256Hex } from "../crypto";
 import { clientIp } from "../http/client-ip";
 import type { AppEnv, Identity, Tier } from "../http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
+import { defer } from "../http/defer";
 import { errorMessage } from "../http/log";
 import { LICENSE_LOOKUP_REJECTIONS, verifyPresentedToken } from "../license/verify";
 import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
-import { admitThroughGate, gateLimits } from "../limits/gate-client";
-import type { LicenseProblem, PresentedLicense } from "../limits/tenant-gate";
+import { admitThroughGate, gateLimits, recordThroughGate } from "../limits/gate-client";
+import type { IdempotencyLookup } from "../limits/gate-storage";
+import type {
+  Admitted,
+  GateRecordBatch,
+  LicenseProblem,
+  PresentedLicense,
+  SessionOp,
+} from "../limits/tenant-gate";
 import { nextUtcMidnight } from "../limits/windows";
 import { parseBasicAuthorization } from "./basic";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
@@ -24,17 +33,29 @@ export type AuthFailure =
   | { kind: "unauthenticated"; message: string }
   /** A license problem (platform.md §2.6): shape A with its own status. */
   | { kind: "license"; status: 401 | 403 | 503; message: string }
-  | { kind: "rate_limited"; message: string; retryAfterSeconds: number }
+  /** The pre-auth per-credential limit (§1.3 step 2), before the tier is known. */
+  | { kind: "rate_limited"; message: string; limit: number; retryAfterSeconds: number }
   | { kind: "limit"; limit: LimitResponse }
   | { kind: "unavailable" };
 
 export type AuthOutcome =
-  | { ok: true; identity: Identity; licenseExpired: boolean }
+  | {
+      ok: true;
+      identity: Identity;
+      licenseExpired: boolean;
+      /** Present when the options asked for an idempotency key. */
+      idempotency?: IdempotencyLookup;
+      /** Present when the options carried a session `use` or `end`. */
+      session?: Admitted["session"];
+    }
   | { ok: false; failure: AuthFailure };
 
 export interface AuthOptions {
   /** False for authenticated routes outside the daily quota (`/api/request`). */
   countsQuota: boolean;
+  /** Looks this key up in the same gate round trip (the Worker scopes it to route and body). */
+  idempotency?: { key: string; fingerprint: string };
+  session?: SessionOp;
 }
 
 interface LicenseCheck {
@@ -126,6 +147,8 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
     limits: gateLimits(config),
     countsQuota: options.countsQuota,
     license,
+    idempotency: options.idempotency,
+    session: options.session,
   });
   if ("dbQueries" in verdict) c.var.cost.dbQueries += verdict.dbQueries;
 
@@ -134,7 +157,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
       const identity: Identity = { tenantId, clientId: tenantId, orgId: verdict.orgId, tier: verdict.tier };
       const licenseExpired = license.kind === "expired";
       if (licenseExpired) log.log("info", "license_expired_fallback", { tenantId });
-      return { ok: true, identity, licenseExpired };
+      return { ok: true, identity, licenseExpired, idempotency: verdict.idempotency, session: verdict.session };
     }
     case "rejected":
       log.log("info", "auth_rejected", { tenantId, terminated: verdict.terminated });
@@ -151,6 +174,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
         failure: {
           kind: "rate_limited",
           message: `Rate limit exceeded (${verdict.limit} req/min). Try again shortly.`,
+          limit: verdict.limit,
           retryAfterSeconds: 60,
         },
       };
@@ -192,17 +216,84 @@ export function restAuthFailure(c: Context<AppEnv>, failure: AuthFailure): Respo
 }
 
 /**
- * REST gate of a governed route. On success `c.var.identity` holds the identity derived from the
- * credential alone (caller-supplied `X-Tenant-ID` / `X-Client-ID` never count).
+ * Hands a governed request's records to its tenant's gate after the response. A batch the gate
+ * could not take is logged with its counts (never its content).
  */
-export function requireTenant(options: AuthOptions = { countsQuota: true }): MiddlewareHandler<AppEnv> {
+export function deferRecords(c: Context<AppEnv>, tenantId: string, batch: GateRecordBatch): void {
+  if (batch.records.length === 0 && !batch.idempotency) return;
+  c.var.cost.deferredDoCalls++;
+  const log = c.var.log;
+  defer(
+    c,
+    recordThroughGate(c.env, tenantId, batch).then((ok) => {
+      if (!ok) log.log("error", "records_not_queued", { records: batch.records.length });
+    }),
+  );
+}
+
+export interface RequireTenantOptions {
+  /** False for authenticated routes outside the daily quota (`/api/request`). */
+  countsQuota?: boolean;
+  /** Replays the stored response for a repeated `Idempotency-Key` (24 h). */
+  idempotent?: boolean;
+}
+
+const IDEMPOTENCY_KEY_MAX = 255;
+
+/** Responses kept for replay: every answer except limits and server errors, which a retry may change. */
+const replayable = (status: number) => status < 500 && status !== 429;
+
+/**
+ * REST gate of a governed route. On success `c.var.identity` holds the identity derived from the
+ * credential alone (caller-supplied `X-Tenant-ID` / `X-Client-ID` never count); the route leaves
+ * its audit and decision rows in `c.var.records`, sent to the gate after the response.
+ */
+export function requireTenant(options: RequireTenantOptions = {}): MiddlewareHandler<AppEnv> {
+  const countsQuota = options.countsQuota ?? true;
   return async (c, next) => {
-    const outcome = await authenticateTenant(c, options);
+    let idempotency: AuthOptions["idempotency"];
+    const key = options.idempotent ? c.req.header("Idempotency-Key")?.trim() : undefined;
+    if (key) {
+      if (key.length > IDEMPOTENCY_KEY_MAX) {
+        return errorA(c, 400, `Idempotency-Key must be at most ${IDEMPOTENCY_KEY_MAX} characters`);
+      }
+      idempotency = { key, fingerprint: await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`) };
+    }
+    const outcome = await authenticateTenant(c, { countsQuota, idempotency });
     if (!outcome.ok) return restAuthFailure(c, outcome.failure);
-    c.set("identity", outcome.identity);
-    c.set("log", c.var.log.with({ tenantId: outcome.identity.tenantId }));
-    await next();
-    if (outcome.licenseExpired) c.header("X-Axonflow-License-Status", "expired");
-    if (!c.req.header("X-Axonflow-Client")?.trim()) c.header("X-Axonflow-Upgrade-Hint", UPGRADE_HINT);
+    const { identity } = outcome;
+    c.set("identity", identity);
+    c.set("records", []);
+    c.set("log", c.var.log.with({ tenantId: identity.tenantId }));
+
+    const stored = outcome.idempotency;
+    if (stored?.kind === "mismatch") {
+      return errorA(c, 422, "Idempotency-Key was already used for a different request");
+    }
+    if (stored?.kind === "replay") {
+      c.res = new Response(stored.response.body, {
+        status: stored.response.status,
+        headers: { "Content-Type": stored.response.contentType, "Idempotent-Replayed": "true" },
+      });
+    } else {
+      await next();
+      const batch: GateRecordBatch = { records: c.var.records };
+      if (idempotency && replayable(c.res.status)) {
+        const response = {
+          status: c.res.status,
+          contentType: c.res.headers.get("Content-Type") ?? "application/json",
+          body: await c.res.clone().text(),
+        };
+        batch.idempotency = { ...idempotency, response };
+      }
+      deferRecords(c, identity.tenantId, batch);
+    }
+    setAuthenticatedHeaders(c, outcome.licenseExpired);
   };
+}
+
+/** Headers every authenticated answer carries: the expired-license marker and the upgrade hint. */
+export function setAuthenticatedHeaders(c: Context<AppEnv>, licenseExpired: boolean): void {
+  if (licenseExpired) c.header("X-Axonflow-License-Status", "expired");
+  if (!c.req.header("X-Axonflow-Client")?.trim()) c.header("X-Axonflow-Upgrade-Hint", UPGRADE_HINT);
 }

@@ -3,6 +3,8 @@
  * microseconds instead of bcrypt's hundreds of milliseconds (decisions.md): stored as
  * `hmac-sha256$<hex HMAC-SHA-256(pepper, secret)>`.
  */
+import { randomHex, toHex } from "../crypto";
+
 const PREFIX = "hmac-sha256$";
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -14,10 +16,6 @@ function hmacKey(pepper: string): Promise<CryptoKey> {
     keys.set(pepper, key);
   }
   return key;
-}
-
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The stored form of `secret`. */
@@ -36,6 +34,5 @@ export function storedHashesEqual(a: string, b: string): boolean {
 
 /** 16 random bytes, lower-case hex: a new tenant secret. */
 export function generateSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return randomHex(16);
 }

@@ -6,10 +6,13 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   date,
   index,
   integer,
+  jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -94,4 +97,122 @@ export const communitySaasDailyUsage = pgTable(
     reqCount: integer("req_count").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.day] })],
+);
+
+/**
+ * Static (pattern) policies (platform.md §9.6). System rows (`tier = 'system'`, `tenant_id = 'global'`,
+ * `org_id` NULL) are seeded by migrations/040_system_policies.sql from src/policy/system-policies.ts,
+ * which the Worker evaluates from its bundle; tenant rows (`tier = 'tenant'`) carry the tenant's org.
+ */
+export const staticPolicies = pgTable(
+  "static_policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: varchar("org_id", { length: 255 }),
+    policyId: varchar("policy_id", { length: 100 }).notNull().unique(),
+    name: varchar("name", { length: 255 }).notNull(),
+    category: varchar("category", { length: 50 }).notNull(),
+    pattern: text("pattern").notNull(),
+    severity: varchar("severity", { length: 20 }).notNull().default("medium"),
+    description: text("description"),
+    action: varchar("action", { length: 50 }).notNull().default("block"),
+    enabled: boolean("enabled").notNull().default(true),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull().default("global"),
+    tier: varchar("tier", { length: 20 }).notNull().default("tenant"),
+    priority: integer("priority").notNull().default(50),
+    riskLevel: varchar("risk_level", { length: 20 }),
+    allowOverride: boolean("allow_override").notNull().default(true),
+    metadata: jsonb("metadata").notNull().default({}),
+    tags: jsonb("tags").notNull().default([]),
+    version: integer("version").notNull().default(1),
+    createdBy: varchar("created_by", { length: 255 }),
+    updatedBy: varchar("updated_by", { length: 255 }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (table) => [
+    check("static_policies_tier_check", sql`${table.tier} IN ('system', 'organization', 'tenant')`),
+    index("idx_static_policies_tenant").on(table.tenantId).where(sql`${table.enabled}`),
+    index("idx_static_policies_org").on(table.orgId),
+  ],
+);
+
+/**
+ * Audit trail of governed calls (platform.md §9.4; the reference orchestrator's columns plus
+ * `org_id` for row-level security and `decision_id` to join a decision). Rows arrive in batches
+ * from the tenant gate's outbox, never from the request path; `id` is minted in the Worker, so a
+ * re-sent batch cannot duplicate a row.
+ */
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: varchar("id", { length: 255 }).primaryKey(),
+    requestId: varchar("request_id", { length: 255 }).notNull(),
+    timestamp: timestamp("timestamp", { withTimezone: true }).notNull(),
+    userId: varchar("user_id", { length: 255 }),
+    userEmail: varchar("user_email", { length: 255 }).notNull().default(""),
+    userRole: varchar("user_role", { length: 50 }).notNull().default(""),
+    clientId: varchar("client_id", { length: 255 }).notNull(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    orgId: varchar("org_id", { length: 255 }).notNull(),
+    requestType: varchar("request_type", { length: 50 }).notNull(),
+    query: text("query").notNull(),
+    queryHash: varchar("query_hash", { length: 255 }).notNull(),
+    policyDecision: varchar("policy_decision", { length: 50 }).notNull(),
+    policyDetails: jsonb("policy_details"),
+    decisionId: varchar("decision_id", { length: 64 }),
+    provider: varchar("provider", { length: 50 }),
+    model: varchar("model", { length: 100 }),
+    responseTimeMs: bigint("response_time_ms", { mode: "number" }),
+    tokensUsed: integer("tokens_used"),
+    cost: numeric("cost", { precision: 10, scale: 6 }),
+    redactedFields: jsonb("redacted_fields"),
+    errorMessage: text("error_message"),
+    responseSample: text("response_sample"),
+    complianceFlags: jsonb("compliance_flags"),
+    securityMetrics: jsonb("security_metrics"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("idx_audit_logs_org_time").on(table.orgId, table.timestamp.desc()),
+    index("idx_audit_logs_tenant_time").on(table.tenantId, table.timestamp),
+    index("idx_audit_logs_decision").on(table.decisionId).where(sql`${table.decisionId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * One row per policy decision (check_policy, check_output, check-input/-output, pre-check, …),
+ * read by the decisions and explain routes. The statement itself is not kept, only its SHA-256.
+ */
+export const policyDecisions = pgTable(
+  "policy_decisions",
+  {
+    decisionId: varchar("decision_id", { length: 64 }).primaryKey(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    orgId: varchar("org_id", { length: 255 }).notNull(),
+    clientId: varchar("client_id", { length: 255 }).notNull(),
+    requestId: varchar("request_id", { length: 255 }).notNull(),
+    timestamp: timestamp("timestamp", { withTimezone: true }).notNull(),
+    /** `allow`, `block` or `redact`. */
+    decision: varchar("decision", { length: 16 }).notNull(),
+    /** Where it was decided: `mcp_check_policy`, `check_input`, `check_output`, `pre_check`, `request`, … */
+    callSite: varchar("call_site", { length: 32 }).notNull(),
+    connectorType: varchar("connector_type", { length: 255 }),
+    operation: varchar("operation", { length: 64 }),
+    toolSignature: varchar("tool_signature", { length: 255 }),
+    /** The deciding policy (the block, else the highest-priority match). */
+    policyId: varchar("policy_id", { length: 100 }),
+    riskLevel: varchar("risk_level", { length: 16 }),
+    blockReason: text("block_reason"),
+    policiesEvaluated: integer("policies_evaluated").notNull(),
+    policyMatches: jsonb("policy_matches").notNull().default([]),
+    overrideId: varchar("override_id", { length: 64 }),
+    statementHash: varchar("statement_hash", { length: 64 }).notNull(),
+    clientName: varchar("client_name", { length: 255 }),
+  },
+  (table) => [
+    index("idx_policy_decisions_org_time").on(table.orgId, table.timestamp.desc()),
+    index("idx_policy_decisions_tenant_time").on(table.tenantId, table.timestamp),
+  ],
 );

@@ -1,3 +1,4 @@
+import type { GovernanceRecord } from "../audit/records";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Env } from "../env";
@@ -16,8 +17,11 @@ export interface Identity {
 
 /** Work a request caused, for the hot-path proof (tests, bench). */
 export interface RequestCost {
+  /** Durable Object round trips the response waited for. */
   doCalls: number;
   dbQueries: number;
+  /** Durable Object calls made after the response (records handed to the tenant gate). */
+  deferredDoCalls: number;
 }
 
 export interface AppVariables {
@@ -29,6 +33,8 @@ export interface AppVariables {
   db: Database;
   /** Set by requireTenant. */
   identity: Identity;
+  /** Audit and decision rows of a governed REST request (requireTenant sends them after the response). */
+  records: GovernanceRecord[];
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import type { Env } from "../env";
 import { TIERS } from "../tiers";
 import type { GateLimits } from "./gate-policy";
-import type { AdmitRequest, AdmitVerdict } from "./tenant-gate";
+import type { AdmitRequest, AdmitVerdict, GateRecordBatch } from "./tenant-gate";
 
 export function gateLimits(config: Config): GateLimits {
   const pro = config.COMMUNITY_SAAS_MINUTE_LIMIT_PRO;
@@ -39,4 +39,21 @@ export async function invalidateTenantGate(env: Env, tenantId: string): Promise<
   } catch {
     return false;
   }
+}
+
+/**
+ * Hands a request's records to its tenant's gate after the response (callers defer it). One retry:
+ * a gate that cannot take them twice in a row is logged by the caller with the counts it lost.
+ */
+export async function recordThroughGate(env: Env, tenantId: string, batch: GateRecordBatch): Promise<boolean> {
+  const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await stub.record(batch);
+      return true;
+    } catch {
+      // retried once
+    }
+  }
+  return false;
 }

@@ -3,17 +3,22 @@
  * wrong-secret and per-credential budgets, the cached credential record, the tier per-minute
  * limit and the daily quota — exactly, because one object owns the tenant's counters.
  *
- * Storage (SQLite-backed, synchronous KV):
- *   "counters" GateCounters — current minute and UTC-day counts
- *   "pending"  PendingUsage — activity not yet written to Postgres, with the tenant it belongs to
- *              (an object's id is only a hash of the tenant id)
+ * Storage (SQLite-backed, synchronous):
+ *   KV "counters" GateCounters — current minute and UTC-day counts
+ *   KV "pending"  PendingUsage — activity not yet written to Postgres, with the tenant it belongs to
+ *                 (an object's id is only a hash of the tenant id)
+ *   SQL tables    outbox (audit and decision rows), idempotency records, MCP sessions — see
+ *                 gate-storage.ts
  * Memory only: the credential record and license rows by jti, cached ≤ CACHE_TTL_MS and dropped
  * by invalidate().
- * Alarm: flushes `pending` to Postgres (last_seen_at/request_count through csaas_register_touch,
- * community_saas_daily_usage rows) at most once per flush interval, never per request.
+ * Alarm: writes `pending` (last_seen_at/request_count through csaas_register_touch,
+ * community_saas_daily_usage rows) and the outbox to Postgres at most once per flush interval,
+ * never per request, and drops expired idempotency records and sessions.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
+import type { GovernanceRecord } from "../audit/records";
+import { insertRecords } from "../audit/store";
 import { type CredentialRecord, evaluateCredential } from "../auth/credential-policy";
 import { lookupCredential } from "../auth/credential-store";
 import { loadConfig } from "../config";
@@ -32,11 +37,17 @@ import {
   recordWrongSecret,
   rollWindows,
 } from "./gate-policy";
+import { GateTables, type IdempotencyLookup, type SessionRecord, type StoredResponse } from "./gate-storage";
 import { type Loaded, TtlCache } from "./ttl-cache";
 
 /** Credential (and license) state is re-read from Postgres at least this often. */
 export const CACHE_TTL_MS = 60_000;
 const RETRY_FLUSH_MS = 60_000;
+/** Outbox rows written per transaction, and transactions per alarm run (the rest waits for the next run). */
+const OUTBOX_BATCH = 500;
+const OUTBOX_BATCHES_PER_ALARM = 20;
+/** Expired sessions are swept by the alarm at the latest this long after one is created. */
+const SESSION_SWEEP_DELAY_MS = 24 * 3_600_000;
 
 /**
  * What the Worker learned from `X-License-Token` (signature, audience, scope and tenant are checked
@@ -60,10 +71,38 @@ export interface AdmitRequest {
   /** False for authenticated routes outside the daily quota (`/api/request`). */
   countsQuota: boolean;
   license: PresentedLicense;
+  /** `Idempotency-Key` of a route that replays (scoped by the Worker to route + key). */
+  idempotency?: { key: string; fingerprint: string };
+  /** MCP session bookkeeping, decided in the same round trip. */
+  session?: SessionOp;
+}
+
+export type SessionOp =
+  | ({ op: "create" } & SessionRecord)
+  /** A request carrying `Mcp-Session-Id`. */
+  | { op: "use"; id: string }
+  /** `DELETE` with `Mcp-Session-Id`. */
+  | { op: "end"; id: string };
+
+export interface Admitted {
+  kind: "admitted";
+  orgId: string;
+  tier: Tier;
+  dbQueries: number;
+  /** Present when the request named an idempotency key. */
+  idempotency?: IdempotencyLookup;
+  /** Present for `use` and `end`: whether the session was live. */
+  session?: "live" | "unknown";
+}
+
+/** What a governed request leaves behind, sent after the response (one RPC). */
+export interface GateRecordBatch {
+  records: GovernanceRecord[];
+  idempotency?: { key: string; fingerprint: string; response: StoredResponse };
 }
 
 export type AdmitVerdict =
-  | { kind: "admitted"; orgId: string; tier: Tier; dbQueries: number }
+  | Admitted
   | { kind: "rejected"; terminated: boolean; dbQueries: number }
   | { kind: "pre_auth_limited"; limit: number }
   | { kind: "per_minute"; tier: Tier; limit: number; dbQueries: number }
@@ -89,6 +128,7 @@ interface PendingUsage {
 export class TenantGate extends DurableObject<Env> {
   readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1);
   readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16);
+  readonly #tables = new GateTables(this.ctx.storage.sql);
 
   #counters(): GateCounters {
     return this.ctx.storage.kv.get<GateCounters>("counters") ?? emptyCounters();
@@ -192,7 +232,41 @@ export class TenantGate extends DurableObject<Env> {
 
     if (admission.kind === "per_minute") return { kind: "per_minute", tier, limit: admission.limit, dbQueries };
     if (admission.kind === "daily_quota") return { kind: "daily_quota", tier, limit: admission.limit, dbQueries };
-    return { kind: "admitted", orgId: credential.orgId, tier, dbQueries };
+    const admitted: Admitted = { kind: "admitted", orgId: credential.orgId, tier, dbQueries };
+    if (request.idempotency) {
+      const { key, fingerprint } = request.idempotency;
+      admitted.idempotency = this.#tables.lookupIdempotency(key, fingerprint, request.nowMs);
+    }
+    if (request.session) admitted.session = this.#applySession(request.session, request.nowMs);
+    return admitted;
+  }
+
+  #applySession(session: SessionOp, nowMs: number): Admitted["session"] {
+    switch (session.op) {
+      case "create":
+        this.#tables.createSession(session, nowMs);
+        void this.#armAt(nowMs + SESSION_SWEEP_DELAY_MS);
+        return undefined;
+      case "use":
+        return this.#tables.sessionActive(session.id, nowMs) ? "live" : "unknown";
+      case "end":
+        return this.#tables.endSession(session.id, nowMs) ? "live" : "unknown";
+    }
+  }
+
+  /**
+   * Takes a request's audit and decision rows (and the response to replay for its idempotency
+   * key) after the response went out. They reach Postgres with the next flush; until then they
+   * are durable here.
+   */
+  async record(batch: GateRecordBatch): Promise<void> {
+    const nowMs = Date.now();
+    if (batch.records.length > 0) this.#tables.enqueue(batch.records);
+    if (batch.idempotency) {
+      const { key, fingerprint, response } = batch.idempotency;
+      this.#tables.storeIdempotency(key, fingerprint, response, nowMs);
+    }
+    await this.#armAt(nowMs + this.#flushDelayMs());
   }
 
   #recordActivity(request: AdmitRequest, orgId: string, counters: GateCounters): void {
@@ -209,15 +283,20 @@ export class TenantGate extends DurableObject<Env> {
     pending.lastSeenMs = Math.max(pending.lastSeenMs, request.nowMs);
     if (counters.dailyCount > 0) pending.days[counters.day] = counters.dailyCount;
     kv.put("pending", pending);
-    void this.#armFlush(request.nowMs);
+    void this.#armAt(request.nowMs + this.#flushDelayMs());
   }
 
-  async #armFlush(nowMs: number): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) !== null) return;
+  /** Within the configured flush interval, jittered so tenants that got busy together flush apart. */
+  #flushDelayMs(): number {
     const config = loadConfig(this.env);
     const delayMs = (config.ok ? config.config.AXONFLOW_USAGE_FLUSH_SECONDS : 30) * 1000;
-    // Jitter (never past the configured bound): tenants that got busy together flush apart.
-    await this.ctx.storage.setAlarm(nowMs + delayMs * (0.5 + Math.random() / 2));
+    return delayMs * (0.5 + Math.random() / 2);
+  }
+
+  /** Makes sure the alarm fires no later than `atMs` (an earlier alarm already does). */
+  async #armAt(atMs: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > atMs) await this.ctx.storage.setAlarm(atMs);
   }
 
   /** Drops cached credential state so the next request re-reads Postgres (revocation, sweep, erasure). */
@@ -226,46 +305,94 @@ export class TenantGate extends DurableObject<Env> {
     this.#licenses.clear();
   }
 
-  /** Writes pending activity to Postgres in one transaction; on failure keeps it and retries later. */
+  /**
+   * Writes pending activity and the outbox to Postgres (each in its own transactions); on failure
+   * keeps what was not written and retries later. Also drops expired idempotency records and
+   * sessions.
+   */
   override async alarm(): Promise<void> {
     const kv = this.ctx.storage.kv;
     const pending = kv.get<PendingUsage>("pending");
-    if (!pending || pending.requests === 0) return;
-    const { tenantId } = pending;
-    const log = createLogger({ tenantId });
-    try {
-      await this.#withDatabase((db) =>
-        withOrgScope(db, pending.orgId, async (tx) => {
-          await tx.execute(
-            sql`select public.csaas_register_touch(${tenantId}, ${pending.requests}, ${new Date(pending.lastSeenMs).toISOString()})`,
-          );
-          for (const [day, count] of Object.entries(pending.days)) {
-            await tx.execute(sql`
-              insert into community_saas_daily_usage (tenant_id, org_id, day, req_count)
-              values (${tenantId}, ${pending.orgId}, ${day}, ${count})
-              on conflict (tenant_id, day) do update
-                set req_count = greatest(community_saas_daily_usage.req_count, excluded.req_count)`);
-          }
-        }),
-      );
-    } catch (error) {
-      log.log(error instanceof GateUnavailable ? "fatal" : "error", "usage_flush_failed", {
-        error: errorMessage(error),
-      });
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_FLUSH_MS * (0.5 + Math.random()));
+    const usageDue = pending !== undefined && (pending.requests > 0 || Object.keys(pending.days).length > 0);
+    const nextExpiry = this.#tables.sweepExpired(Date.now());
+    if (!usageDue && this.#tables.outboxSize() === 0) {
+      if (nextExpiry !== undefined) await this.#armAt(nextExpiry);
       return;
     }
-    // Requests admitted while the flush ran stay pending for the next one.
-    const latest = kv.get<PendingUsage>("pending");
-    if (latest) {
-      latest.requests -= pending.requests;
-      for (const [day, count] of Object.entries(pending.days)) {
-        if (latest.days[day] === count) delete latest.days[day];
-      }
-      kv.put("pending", latest);
-      if (latest.requests > 0 || Object.keys(latest.days).length > 0) await this.#armFlush(Date.now());
+    const log = createLogger({ tenantId: pending?.tenantId });
+    let written = { audit: 0, decisions: 0 };
+    try {
+      await this.#withDatabase(async (db) => {
+        if (usageDue) {
+          await this.#writeUsage(db, pending);
+          this.#acknowledgeUsage(pending);
+        }
+        written = await this.#writeOutbox(db);
+      });
+    } catch (error) {
+      log.log(error instanceof GateUnavailable ? "fatal" : "error", "gate_flush_failed", {
+        error: errorMessage(error),
+        outbox: this.#tables.outboxSize(),
+      });
+      await this.#armAt(Date.now() + RETRY_FLUSH_MS * (0.5 + Math.random()));
+      return;
     }
-    log.log("info", "usage_flushed", { requests: pending.requests, days: Object.keys(pending.days) });
+    log.log("info", "gate_flushed", {
+      requests: usageDue ? pending.requests : 0,
+      days: usageDue ? Object.keys(pending.days) : [],
+      auditRows: written.audit,
+      decisionRows: written.decisions,
+    });
+    const latest = kv.get<PendingUsage>("pending");
+    const usageLeft = latest !== undefined && (latest.requests > 0 || Object.keys(latest.days).length > 0);
+    if (usageLeft || this.#tables.outboxSize() > 0) await this.#armAt(Date.now() + this.#flushDelayMs());
+    else if (nextExpiry !== undefined) await this.#armAt(nextExpiry);
+  }
+
+  async #writeUsage(db: Database, pending: PendingUsage): Promise<void> {
+    const { tenantId } = pending;
+    await withOrgScope(db, pending.orgId, async (tx) => {
+      await tx.execute(
+        sql`select public.csaas_register_touch(${tenantId}, ${pending.requests}, ${new Date(pending.lastSeenMs).toISOString()})`,
+      );
+      for (const [day, count] of Object.entries(pending.days)) {
+        await tx.execute(sql`
+          insert into community_saas_daily_usage (tenant_id, org_id, day, req_count)
+          values (${tenantId}, ${pending.orgId}, ${day}, ${count})
+          on conflict (tenant_id, day) do update
+            set req_count = greatest(community_saas_daily_usage.req_count, excluded.req_count)`);
+      }
+    });
+  }
+
+  /** Requests admitted while the flush ran stay pending for the next one. */
+  #acknowledgeUsage(flushed: PendingUsage): void {
+    const kv = this.ctx.storage.kv;
+    const latest = kv.get<PendingUsage>("pending");
+    if (!latest) return;
+    latest.requests -= flushed.requests;
+    for (const [day, count] of Object.entries(flushed.days)) {
+      if (latest.days[day] === count) delete latest.days[day];
+    }
+    kv.put("pending", latest);
+  }
+
+  /** Writes the outbox oldest first, one transaction per batch and org, acknowledging each batch. */
+  async #writeOutbox(db: Database): Promise<{ audit: number; decisions: number }> {
+    const total = { audit: 0, decisions: 0 };
+    for (let batch = 0; batch < OUTBOX_BATCHES_PER_ALARM; batch++) {
+      const { records, lastSeq } = this.#tables.peek(OUTBOX_BATCH);
+      if (records.length === 0) break;
+      const byOrg = new Map<string, GovernanceRecord[]>();
+      for (const record of records) byOrg.set(record.orgId, [...(byOrg.get(record.orgId) ?? []), record]);
+      for (const [orgId, rows] of byOrg) {
+        const written = await withOrgScope(db, orgId, (tx) => insertRecords(tx, rows));
+        total.audit += written.audit;
+        total.decisions += written.decisions;
+      }
+      this.#tables.acknowledge(lastSeq);
+    }
+    return total;
   }
 }
 

@@ -10,10 +10,13 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Config, loadConfig } from "./config";
 import type { Env } from "./env";
+import { auditRoutes } from "./features/audit/routes";
 import { billingRoutes } from "./features/billing/routes";
+import { checkRoutes } from "./features/checks/routes";
 import { governanceRoutes } from "./features/governance/routes";
 import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRoutes } from "./features/health/routes";
+import { mcpRoutes } from "./features/mcp/routes";
 import { registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
@@ -98,6 +101,9 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
   if (surface === "public") {
     if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
     app.route("/", governanceRoutes());
+    app.route("/", mcpRoutes());
+    app.route("/", checkRoutes());
+    app.route("/", auditRoutes());
   }
   // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
   if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());

@@ -74,6 +74,10 @@ const schema = z.object({
   /** Daily limit reported when the tier cannot be resolved (the gate is unreachable; fail closed). */
   COMMUNITY_SAAS_DAILY_LIMIT: count(500, 1),
   AXONFLOW_STRIPE_WEBHOOK_RATE_PER_MIN: count(60, 0),
+  /** Request-phase action of the SQL-injection policies (README "Policy posture"). */
+  SQLI_ACTION: optionalText.pipe(
+    z.enum(["block", "warn", "log"], { error: "must be block, warn or log" }).default("block"),
+  ),
   /** How long the tenant gate batches activity before writing it to Postgres (≤ 60 s). */
   AXONFLOW_USAGE_FLUSH_SECONDS: count(30, 1, 60),
   /** Adds `X-Axonflow-Request-Cost: do=<n>; db=<n>` to responses (tests and benchmarks). */

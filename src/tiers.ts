@@ -7,12 +7,24 @@ import type { Tier } from "./http/context";
 export interface TierPolicy {
   dailyEvents: number;
   auditRetentionDays: number;
+  /** Custom tenant policies active at once (decisions.md "MCP Pro tools"). */
+  activePolicies: number;
+  /** Human-approval requests per rolling 7 days. */
+  approvalsPer7Days: number;
+  /** Whether `axonflow_get_cost_estimate` answers (Free gets the `feature_pro_only` envelope). */
+  costPreflight: boolean;
 }
 
 export const TIERS: Record<Tier, TierPolicy> = {
-  Free: { dailyEvents: 200, auditRetentionDays: 3 },
-  Pro: { dailyEvents: 1000, auditRetentionDays: 30 },
-  Premium: { dailyEvents: 5000, auditRetentionDays: 90 },
+  Free: { dailyEvents: 200, auditRetentionDays: 3, activePolicies: 4, approvalsPer7Days: 2, costPreflight: false },
+  Pro: { dailyEvents: 1000, auditRetentionDays: 30, activePolicies: 50, approvalsPer7Days: 20, costPreflight: true },
+  Premium: {
+    dailyEvents: 5000,
+    auditRetentionDays: 90,
+    activePolicies: 50,
+    approvalsPer7Days: 20,
+    costPreflight: true,
+  },
 };
 
 export const PRO_OFFER = { price: "$9.99", validityDays: 90 } as const;

@@ -9,21 +9,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { sha256Hex } from "../crypto";
 import { clientIp } from "../http/client-ip";
 import type { AppEnv, Identity, Tier } from "../http/context";
-import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { defer } from "../http/defer";
+import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { errorMessage } from "../http/log";
 import { LICENSE_LOOKUP_REJECTIONS, verifyPresentedToken } from "../license/verify";
 import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
 import { admitThroughGate, gateLimits, recordThroughGate } from "../limits/gate-client";
 import type { IdempotencyLookup } from "../limits/gate-storage";
-import type {
-  Admitted,
-  GateRecordBatch,
-  LicenseProblem,
-  PresentedLicense,
-  SessionOp,
-} from "../limits/tenant-gate";
+import type { Admitted, GateRecordBatch, LicenseProblem, PresentedLicense, SessionOp } from "../limits/tenant-gate";
 import { nextUtcMidnight } from "../limits/windows";
 import { parseBasicAuthorization } from "./basic";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
@@ -45,7 +39,7 @@ export type AuthOutcome =
       licenseExpired: boolean;
       /** Present when the options asked for an idempotency key. */
       idempotency?: IdempotencyLookup;
-      /** Present when the options carried a session `use` or `end`. */
+      /** Present when the options ended a session. */
       session?: Admitted["session"];
     }
   | { ok: false; failure: AuthFailure };

@@ -15,6 +15,11 @@ export function errorB(c: Context, status: ContentfulStatusCode, message: string
   return c.json({ success: false, error: message, blocked: false, ...extra }, status);
 }
 
+/** The orchestrator's error shape (`OrchestratorResponse`): `{"success":false,"error":"<text>"}`. */
+export function errorO(c: Context, status: ContentfulStatusCode, message: string) {
+  return c.json({ success: false, error: message }, status);
+}
+
 /** Shape C: Go's `http.Error`, plain text with a trailing newline. */
 export function errorC(c: Context, status: ContentfulStatusCode, message: string) {
   return c.text(`${message}\n`, status, {

@@ -110,9 +110,7 @@ export class GateTables {
   }
 
   sessionActive(id: string, nowMs: number): boolean {
-    return (
-      this.sql.exec("SELECT 1 FROM mcp_sessions WHERE id = ? AND expires_ms > ?", id, nowMs).toArray().length > 0
-    );
+    return this.sql.exec("SELECT 1 FROM mcp_sessions WHERE id = ? AND expires_ms > ?", id, nowMs).toArray().length > 0;
   }
 
   /** Ends a session; false when there was no live one. */
@@ -133,5 +131,4 @@ export class GateTables {
       .one().next;
     return next ?? undefined;
   }
-
 }

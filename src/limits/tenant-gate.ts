@@ -79,8 +79,6 @@ export interface AdmitRequest {
 
 export type SessionOp =
   | ({ op: "create" } & SessionRecord)
-  /** A request carrying `Mcp-Session-Id`. */
-  | { op: "use"; id: string }
   /** `DELETE` with `Mcp-Session-Id`. */
   | { op: "end"; id: string };
 
@@ -91,7 +89,7 @@ export interface Admitted {
   dbQueries: number;
   /** Present when the request named an idempotency key. */
   idempotency?: IdempotencyLookup;
-  /** Present for `use` and `end`: whether the session was live. */
+  /** Present for `end`: whether the session was live. */
   session?: "live" | "unknown";
 }
 
@@ -247,8 +245,6 @@ export class TenantGate extends DurableObject<Env> {
         this.#tables.createSession(session, nowMs);
         void this.#armAt(nowMs + SESSION_SWEEP_DELAY_MS);
         return undefined;
-      case "use":
-        return this.#tables.sessionActive(session.id, nowMs) ? "live" : "unknown";
       case "end":
         return this.#tables.endSession(session.id, nowMs) ? "live" : "unknown";
     }

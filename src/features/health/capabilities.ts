@@ -12,6 +12,11 @@ export const CAPABILITIES: readonly Capability[] = [
     description: "Plugin Pro license tokens (X-License-Token) verified on every governed request",
   },
   {
+    name: "mcp_check_endpoints",
+    since: "4.7.0",
+    description: "MCP server (POST /api/v1/mcp-server) and REST check-input/check-output for pre- and post-tool checks",
+  },
+  {
     name: "v1_pro_upgrade_envelope",
     since: "7.8.0",
     description: "429/403 limit responses carry the V1 upgrade envelope (limit_type, resets_at, upgrade)",

@@ -1,0 +1,239 @@
+/**
+ * The MCP tools (platform.md §9.2; input schemas as the reference lists them). Each tool checks
+ * its arguments with zod: a wrong type is a JSON-RPC -32602, a missing required value is a tool
+ * error (`isError`) with the reference's message, which plugins treat as "no decision" and allow.
+ */
+import { z } from "zod";
+import type { GovernedCall } from "../../governance/call";
+import { checkInput, checkOutput } from "../../governance/checks";
+import { recordToolCall, toolCallSchema } from "../../governance/tool-audit";
+import type { LimitResponse } from "../../limits/envelopes";
+import { BUY_URL, UPGRADE_URL } from "../../limits/envelopes";
+import { formatCount, PRO_OFFER, TIERS } from "../../tiers";
+import { rfc3339 } from "../../time";
+
+export type ToolOutcome =
+  | { kind: "result"; payload: unknown; isError?: boolean }
+  | { kind: "invalid_params"; message: string }
+  | { kind: "limit"; limit: LimitResponse };
+
+interface Tool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  /** Argument types (an issue here is -32602). */
+  args: z.ZodType<Record<string, unknown>>;
+  run(args: Record<string, unknown>, call: GovernedCall): Promise<ToolOutcome>;
+}
+
+const result = (payload: unknown): ToolOutcome => ({ kind: "result", payload });
+const toolError = (message: string): ToolOutcome => ({ kind: "result", payload: message, isError: true });
+const object = (properties: Record<string, unknown>, required?: string[]) => ({
+  type: "object",
+  properties,
+  ...(required ? { required } : {}),
+});
+const str = z.string();
+const emptyArgs = z.object({}).passthrough();
+
+const checkPolicyArgs = z.object({
+  connector_type: str.max(255).optional(),
+  statement: str.optional(),
+  operation: str.max(64).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+
+const checkOutputArgs = z.object({
+  connector_type: str.max(255).optional(),
+  message: str.optional(),
+  response_data: z.array(z.unknown()).optional(),
+});
+
+const auditArgs = toolCallSchema.extend({ tool_name: str.optional() });
+
+function proFeatures(call: GovernedCall) {
+  const { Free: free, Pro: pro } = TIERS;
+  const times = (a: number, b: number) => `${Math.round(a / b)}× Free`;
+  return {
+    buy_url: BUY_URL,
+    current_tier: call.identity.tier,
+    differentiators: [
+      {
+        capability: "Daily quota",
+        free: `${formatCount(free.dailyEvents)} events/day`,
+        id: "daily_quota",
+        pro: `${formatCount(pro.dailyEvents)} events/day (${times(pro.dailyEvents, free.dailyEvents)})`,
+      },
+      {
+        capability: "Audit retention",
+        free: `${free.auditRetentionDays} days`,
+        id: "audit_retention",
+        pro: `${pro.auditRetentionDays} days (${times(pro.auditRetentionDays, free.auditRetentionDays)})`,
+      },
+      {
+        capability: "Custom tenant policies",
+        free: `${free.activePolicies} active max`,
+        id: "active_policies",
+        pro: `${pro.activePolicies} active max`,
+      },
+      {
+        capability: "HITL approval gating",
+        free: `${free.approvalsPer7Days} per rolling 7 days`,
+        id: "hitl_approvals",
+        pro: `${pro.approvalsPer7Days} per rolling 7 days`,
+      },
+      { capability: "LLM cost pre-flight", free: "Not available", id: "cost_preflight", pro: "Available" },
+    ],
+    pricing: {
+      duration_days: PRO_OFFER.validityDays,
+      price_usd: Number(PRO_OFFER.price.replace("$", "")),
+      renewal: "one-time (re-purchase to extend; no auto-renewal)",
+    },
+    success: true,
+    tone: "Free is for trying AxonFlow out; Pro lifts the limits once it governs your everyday work.",
+    upgrade_url: UPGRADE_URL,
+  };
+}
+
+const TOOLS: Tool[] = [
+  {
+    name: "check_policy",
+    description:
+      "Check a tool call against the AxonFlow governance policies before it runs. Answers whether it is allowed and, when blocked, why and by which policies.",
+    inputSchema: object(
+      {
+        connector_type: { type: "string", description: "Tool identifier, e.g. claude_code.Bash or cursor.Shell" },
+        statement: { type: "string", description: "What the tool is about to run: command, query or file content" },
+        operation: { type: "string", enum: ["execute", "query"], default: "execute" },
+        parameters: { type: "object" },
+      },
+      ["connector_type", "statement"],
+    ),
+    args: checkPolicyArgs,
+    async run(args, call) {
+      const a = args as z.infer<typeof checkPolicyArgs>;
+      if (!a.connector_type || !a.statement) return toolError("connector_type and statement are required");
+      const answer = await checkInput(
+        call,
+        {
+          connectorType: a.connector_type,
+          statement: a.statement,
+          operation: a.operation || "execute",
+          parameters: a.parameters,
+        },
+        "mcp",
+      );
+      return result(answer.body);
+    },
+  },
+  {
+    name: "check_output",
+    description:
+      "Scan a tool's output for PII, secrets and prompt injections. Answers whether it may be shown, with the masked text when something was found.",
+    inputSchema: object(
+      {
+        connector_type: { type: "string", description: "Tool identifier that produced the output" },
+        message: { type: "string", description: "Text output to scan" },
+        response_data: { type: "array", items: { type: "object" } },
+      },
+      ["connector_type"],
+    ),
+    args: checkOutputArgs,
+    async run(args, call) {
+      const a = args as z.infer<typeof checkOutputArgs>;
+      if (!a.connector_type) return toolError("connector_type is required");
+      const answer = await checkOutput(
+        call,
+        { connectorType: a.connector_type, message: a.message, responseData: a.response_data },
+        "mcp",
+      );
+      return result(answer.body);
+    },
+  },
+  {
+    name: "audit_tool_call",
+    description: "Record a tool execution in the tenant's AxonFlow audit trail.",
+    inputSchema: object(
+      {
+        tool_name: { type: "string" },
+        tool_type: { type: "string", default: "claude_code" },
+        caller_name: { type: "string" },
+        input: { type: "object" },
+        output: { type: "object" },
+        success: { type: "boolean" },
+        error_message: { type: "string" },
+        duration_ms: { type: "number" },
+      },
+      ["tool_name", "input", "success"],
+    ),
+    args: auditArgs,
+    async run(args, call) {
+      const a = args as z.infer<typeof auditArgs>;
+      const toolName = a.tool_name?.trim();
+      if (!toolName) return toolError("tool_name is required");
+      const recorded = await recordToolCall(call, {
+        ...a,
+        tool_name: toolName,
+        tool_type: a.tool_type || "claude_code",
+      });
+      const timestamp = rfc3339(recorded.timestamp);
+      return result({
+        recorded: true,
+        tool_name: toolName,
+        timestamp,
+        details: { audit_id: recorded.auditId, status: "recorded", timestamp },
+      });
+    },
+  },
+  {
+    name: "axonflow_get_tenant_id",
+    description:
+      "Return the calling tenant's id, its current tier and where to upgrade (the tenant id is what Stripe Checkout asks for). Available on every tier.",
+    inputSchema: object({}),
+    args: emptyArgs,
+    async run(_args, call) {
+      return result({
+        buy_url: BUY_URL,
+        success: true,
+        tenant_id: call.identity.tenantId,
+        tier: call.identity.tier,
+        upgrade_url: UPGRADE_URL,
+      });
+    },
+  },
+  {
+    name: "axonflow_list_pro_features",
+    description: "Return what Plugin Pro adds over Free, as data. Available on every tier.",
+    inputSchema: object({}),
+    args: emptyArgs,
+    async run(_args, call) {
+      return result(proFeatures(call));
+    },
+  },
+];
+
+const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+/** `tools/list`: every tool with its object input schema. */
+export const TOOL_DESCRIPTORS = TOOLS.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+
+const callParams = z.object({
+  name: z.string(),
+  arguments: z.record(z.string(), z.unknown()).nullish(),
+});
+
+/** `tools/call`: finds the tool, checks its arguments, runs it. */
+export async function callTool(params: unknown, call: GovernedCall): Promise<ToolOutcome> {
+  const parsed = callParams.safeParse(params);
+  if (!parsed.success) return { kind: "invalid_params", message: "Invalid tool call parameters" };
+  if (!parsed.data.name) return { kind: "invalid_params", message: "Missing tool name in tools/call" };
+  const tool = BY_NAME.get(parsed.data.name);
+  if (!tool) return { kind: "invalid_params", message: `Unknown tool: ${parsed.data.name}` };
+  const args = tool.args.safeParse(parsed.data.arguments ?? {});
+  if (!args.success) {
+    const issue = args.error.issues[0];
+    const field = issue?.path.join(".") || "arguments";
+    return { kind: "invalid_params", message: `Invalid arguments for ${tool.name}: ${field}: ${issue?.message}` };
+  }
+  return tool.run(args.data, call);
+}

@@ -13,6 +13,7 @@ import type { Env } from "./env";
 import { auditRoutes } from "./features/audit/routes";
 import { billingRoutes } from "./features/billing/routes";
 import { checkRoutes } from "./features/checks/routes";
+import { gatewayRoutes } from "./features/gateway/routes";
 import { governanceRoutes } from "./features/governance/routes";
 import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRoutes } from "./features/health/routes";
@@ -104,6 +105,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     app.route("/", mcpRoutes());
     app.route("/", checkRoutes());
     app.route("/", auditRoutes());
+    app.route("/", gatewayRoutes());
   }
   // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
   if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());

@@ -89,6 +89,13 @@ const schema = z.object({
       .transform((value) => (value ?? "https://try.getaxonflow.com").replace(/\/+$/, "")),
   ),
   AXONFLOW_PLATFORM_VERSION: optionalText.transform((value) => value ?? "11.0.0"),
+  /** Base URL of a full AxonFlow orchestrator for the routes that need an LLM (`/api/request`); unset → 503. */
+  AXONFLOW_ORCHESTRATOR_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional()
+      .transform((value) => value?.replace(/\/+$/, "")),
+  ),
   AXONFLOW_PLUGIN_CLAIMED_SIGNING_KEY: optionalText,
   AXONFLOW_PLUGIN_CLAIMED_PUBLIC_KEY: optionalText,
   /** `deployment_id` / `org_id` of minted license tokens (V3 payload). */

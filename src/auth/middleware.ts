@@ -41,6 +41,7 @@ export type AuthOutcome =
       idempotency?: IdempotencyLookup;
       /** Present when the options ended a session. */
       session?: Admitted["session"];
+      quota: { used: number; limit: number };
     }
   | { ok: false; failure: AuthFailure };
 
@@ -151,7 +152,14 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
       const identity: Identity = { tenantId, clientId: tenantId, orgId: verdict.orgId, tier: verdict.tier };
       const licenseExpired = license.kind === "expired";
       if (licenseExpired) log.log("info", "license_expired_fallback", { tenantId });
-      return { ok: true, identity, licenseExpired, idempotency: verdict.idempotency, session: verdict.session };
+      return {
+        ok: true,
+        identity,
+        licenseExpired,
+        idempotency: verdict.idempotency,
+        session: verdict.session,
+        quota: { used: verdict.dailyCount, limit: gateLimits(config).dailyByTier[verdict.tier] },
+      };
     }
     case "rejected":
       log.log("info", "auth_rejected", { tenantId, terminated: verdict.terminated });
@@ -257,6 +265,7 @@ export function requireTenant(options: RequireTenantOptions = {}): MiddlewareHan
     if (!outcome.ok) return restAuthFailure(c, outcome.failure);
     const { identity } = outcome;
     c.set("identity", identity);
+    c.set("quota", outcome.quota);
     c.set("records", []);
     c.set("log", c.var.log.with({ tenantId: identity.tenantId }));
 

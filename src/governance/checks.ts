@@ -4,7 +4,7 @@
  * (`check_policy`, `check_output`) and the REST routes (`/api/v1/mcp/check-input`, `-output`) share
  * the evaluation and the records; only the response fields differ, as they do in the reference.
  */
-import { AUDIT_QUERY_MAX_CHARS, type CallSite } from "../audit/records";
+import { AUDIT_QUERY_MAX_CHARS, type AuditRequestType, type CallSite } from "../audit/records";
 import { sha256Hex } from "../crypto";
 import {
   evaluateRequest,
@@ -61,7 +61,7 @@ function auditExcerpt(call: GovernedCall, text: string): string {
 
 async function record(
   call: GovernedCall,
-  site: { callSite: CallSite; requestType: "mcp_check_input" | "mcp_check_output" },
+  site: { callSite: CallSite; requestType: AuditRequestType },
   decisionId: string,
   evaluation: RequestEvaluation | ResponseEvaluation,
   text: string,
@@ -118,29 +118,49 @@ async function record(
   });
 }
 
-/** check_policy / check-input: HTTP 200 when allowed, 403 when blocked on REST (same body). */
-export async function checkInput(
+/** Where a request-phase decision is taken: the policy scope and how it is recorded. */
+export interface DecisionSite {
+  scope: PlaneScope;
+  callSite: CallSite;
+  requestType: AuditRequestType;
+}
+
+/** Evaluates a statement at a call site and leaves its decision and audit rows on the call. */
+export async function decideRequest(
   call: GovernedCall,
+  site: DecisionSite,
   request: CheckInputRequest,
-  surface: CheckSurface,
-  scope: PlaneScope = "mcp:request",
-): Promise<CheckAnswer> {
-  const evaluation = evaluateRequest(call.policies, scope, {
+): Promise<{ evaluation: RequestEvaluation; decisionId: string }> {
+  const evaluation = evaluateRequest(call.policies, site.scope, {
     statement: request.statement,
     connectorType: request.connectorType,
     parameters: request.parameters,
   });
   const decisionId = crypto.randomUUID();
-  const redacted = evaluation.redactedStatement !== undefined;
-  await record(
-    call,
-    { callSite: surface === "mcp" ? "mcp_check_policy" : "check_input", requestType: "mcp_check_input" },
-    decisionId,
-    evaluation,
-    request.statement,
-    { connectorType: request.connectorType, operation: request.operation, redacted },
-  );
+  await record(call, site, decisionId, evaluation, request.statement, {
+    connectorType: request.connectorType,
+    operation: request.operation,
+    redacted: evaluation.redactedStatement !== undefined,
+  });
+  return { evaluation, decisionId };
+}
 
+/** check_policy / check-input: HTTP 200 when allowed, 403 when blocked on REST (same body). */
+export async function checkInput(
+  call: GovernedCall,
+  request: CheckInputRequest,
+  surface: CheckSurface,
+): Promise<CheckAnswer> {
+  const { evaluation, decisionId } = await decideRequest(
+    call,
+    {
+      scope: "mcp:request",
+      callSite: surface === "mcp" ? "mcp_check_policy" : "check_input",
+      requestType: "mcp_check_input",
+    },
+    request,
+  );
+  const redacted = evaluation.redactedStatement !== undefined;
   const blocking = evaluation.blocking;
   if (blocking) {
     const overridable = blocking.policy.allowOverride;

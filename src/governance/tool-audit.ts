@@ -1,8 +1,8 @@
 /**
- * Tool-call audits (platform.md §9.4 `POST /api/v1/audit/tool-call`, MCP `audit_tool_call`):
- * what a plugin or SDK reports after a tool ran, stored as an `audit_logs` row with
- * `request_type = "tool_call_audit"` (decisions.md). Inputs and outputs are kept only as masked,
- * bounded summaries.
+ * Audits a client reports after the fact: tool calls (platform.md §9.4 `POST /api/v1/audit/tool-call`,
+ * MCP `audit_tool_call`; `request_type = "tool_call_audit"`, decisions.md) and the SDK's gateway-mode
+ * LLM calls (`POST /api/audit/llm-call`). Inputs and outputs are kept only as masked, bounded
+ * summaries.
  */
 import { z } from "zod";
 import { AUDIT_QUERY_MAX_CHARS } from "../audit/records";
@@ -95,6 +95,56 @@ export async function recordToolCall(call: GovernedCall, tool: ToolCall): Promis
     tokensUsed: tokenUsage(tool),
     errorMessage: summary(call, tool.error_message, AUDIT_QUERY_MAX_CHARS),
     responseSample: summary(call, tool.output),
+  });
+  return { auditId, timestamp };
+}
+
+/** The gateway-mode LLM-call audit body (SDK `auditLLMCall`). */
+export const llmCallSchema = z.object({
+  context_id: z.string().trim().min(1, { error: "context_id is required" }).max(255),
+  client_id: text(255).optional(),
+  response_summary: text(100_000).optional(),
+  provider: text(50).optional(),
+  model: text(100).optional(),
+  token_usage: z
+    .object({
+      prompt_tokens: z.number().int().nonnegative().optional(),
+      completion_tokens: z.number().int().nonnegative().optional(),
+      total_tokens: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  latency_ms: z.number().finite().nonnegative().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type LlmCall = z.infer<typeof llmCallSchema>;
+
+/** Adds the LLM call's audit row (`request_type = "llm_call_audit"`) to the call's records. */
+export async function recordLlmCall(call: GovernedCall, llm: LlmCall): Promise<RecordedToolCall> {
+  const { identity } = call;
+  const auditId = `audit_${crypto.randomUUID()}`;
+  const timestamp = new Date(call.nowMs);
+  const query = `LLM: ${llm.provider ?? "unknown"}/${llm.model ?? "unknown"}`;
+  const usage = llm.token_usage;
+  call.records.push({
+    kind: "audit",
+    id: auditId,
+    requestId: call.requestId,
+    timestamp: timestamp.toISOString(),
+    tenantId: identity.tenantId,
+    orgId: identity.orgId,
+    clientId: identity.clientId,
+    userEmail: call.userEmail,
+    requestType: "llm_call_audit",
+    query,
+    queryHash: await sha256Hex(query),
+    policyDecision: "allowed",
+    policyDetails: { context_id: llm.context_id, metadata: summary(call, llm.metadata), client: call.client },
+    provider: llm.provider,
+    model: llm.model,
+    responseTimeMs: llm.latency_ms === undefined ? undefined : Math.round(llm.latency_ms),
+    tokensUsed: usage?.total_tokens ?? ((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0) || undefined),
+    responseSample: summary(call, llm.response_summary),
   });
   return { auditId, timestamp };
 }

@@ -33,6 +33,8 @@ export interface AppVariables {
   db: Database;
   /** Set by requireTenant. */
   identity: Identity;
+  /** Set by requireTenant: requests counted today, this one included, and the tier's daily quota. */
+  quota: { used: number; limit: number };
   /** Audit and decision rows of a governed REST request (requireTenant sends them after the response). */
   records: GovernanceRecord[];
 }

@@ -87,6 +87,8 @@ export interface Admitted {
   orgId: string;
   tier: Tier;
   dbQueries: number;
+  /** Requests counted today (UTC), this one included. */
+  dailyCount: number;
   /** Present when the request named an idempotency key. */
   idempotency?: IdempotencyLookup;
   /** Present for `end`: whether the session was live. */
@@ -230,7 +232,13 @@ export class TenantGate extends DurableObject<Env> {
 
     if (admission.kind === "per_minute") return { kind: "per_minute", tier, limit: admission.limit, dbQueries };
     if (admission.kind === "daily_quota") return { kind: "daily_quota", tier, limit: admission.limit, dbQueries };
-    const admitted: Admitted = { kind: "admitted", orgId: credential.orgId, tier, dbQueries };
+    const admitted: Admitted = {
+      kind: "admitted",
+      orgId: credential.orgId,
+      tier,
+      dbQueries,
+      dailyCount: counters.dailyCount,
+    };
     if (request.idempotency) {
       const { key, fingerprint } = request.idempotency;
       admitted.idempotency = this.#tables.lookupIdempotency(key, fingerprint, request.nowMs);

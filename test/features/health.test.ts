@@ -24,6 +24,7 @@ describe("GET /health", () => {
     expect(typeof body.version).toBe("string");
     expect(body.capabilities).toEqual([
       expect.objectContaining({ name: "plugin_claim_license", since: "7.7.0" }),
+      expect.objectContaining({ name: "mcp_check_endpoints", since: "4.7.0" }),
       expect.objectContaining({ name: "v1_pro_upgrade_envelope", since: "7.8.0" }),
     ]);
     expect(body.sdk_compatibility).toEqual({

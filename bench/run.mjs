@@ -1,8 +1,9 @@
 // `npm run bench`: brings up its own local stack (scripts/dev.mjs on ports of its own), measures
-// GET /health and the warm authenticated governed call with the same autocannon settings in
-// alternating slices, samples the per-request cost header, runs bench/license-verify.mjs if
-// present, prints a table and a `BENCH_RESULT {json}` line (also bench/results/latest.json), and
-// stops everything. Loopback only; every phase is bounded in count and time. See bench/README.md.
+// GET /health and the warm governed calls (the authenticated probe as Free and Pro tenants, MCP
+// check_policy and REST check-input) with the same autocannon settings in alternating slices,
+// samples the per-request cost header, runs bench/license-verify.mjs and bench/policy-eval.mjs,
+// prints a table and a `BENCH_RESULT {json}` line (also bench/results/latest.json), and stops
+// everything. Loopback only; every phase is bounded in count and time. See bench/README.md.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -15,10 +16,10 @@ import { launchStack, STACK_PORT } from "./lib/stack.mjs";
 import {
   buyProLicenses,
   forEachLimited,
-  GOVERNED_PATH,
   governedCall,
   governedHeaders,
   parseCost,
+  ROUTES,
   registerTenants,
   request,
 } from "./lib/tenants.mjs";
@@ -29,22 +30,31 @@ const resultsDir = path.join(root, "bench", "results");
 /** The same autocannon settings for both routes. */
 const LOAD = { connections: 20, pipelining: 1 };
 const SLICE_SECONDS = 2;
-// The routes take turns in 2 s slices, 8 s each in all: /health, the governed call as Free tenants
-// and as Pro tenants (license token verified + jti state from the gate). Mirrored order (ABC CBA …)
+// The routes take turns in 2 s slices, 8 s each in all: /health, the governed probe as Free tenants
+// and as Pro tenants (license token verified + jti state from the gate), MCP check_policy and REST
+// check-input (policy engine + a deferred gate call for the records). Mirrored order (ABCDE EDCBA …)
 // cancels a background load that drifts linearly, so the ratios stay comparable.
-const SLICES = ["health", "free", "pro", "pro", "free", "health", "health", "free", "pro", "pro", "free", "health"];
+const ROUND = ["health", "free", "pro", "mcp", "rest"];
+const SLICES = [...ROUND, ...[...ROUND].reverse(), ...ROUND, ...[...ROUND].reverse()];
+/** Which route each slice name drives, and whose quota it spends (Free routes share the Free tenants). */
+const GROUPS = {
+  free: { route: ROUTES.explain, tenants: "free" },
+  pro: { route: ROUTES.explain, tenants: "pro" },
+  mcp: { route: ROUTES.mcp, tenants: "free" },
+  rest: { route: ROUTES.rest, tenants: "free" },
+};
 const WARMUP_SECONDS = 2;
-/** Half Free, half Pro; each half covers ~2,300 governed req/s within PER_TENANT_BUDGET. */
-const TENANTS = 200;
+/** Half Free, half Pro. Few enough that a warm-up pass ends before workerd evicts an idle Durable Object (~10 s). */
+const TENANTS = 100;
 /** Free daily quota is 200; the rest covers the warm-up passes and the cost samples. */
-const PER_TENANT_BUDGET = 190;
+const PER_TENANT_BUDGET = 185;
 const MAX_WARM_PASSES = 3;
 const COST_SAMPLES = 50;
 const READY_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 45_000;
-const LICENSE_TIMEOUT_MS = 30_000;
 /** Hard stop for the whole run, should any phase hang despite its own bounds. */
-const WATCHDOG_MS = 180_000;
+const WATCHDOG_MS = 240_000;
+const EVAL_TIMEOUT_MS = 60_000;
 
 const say = (line) => console.log(`[bench] ${line}`);
 
@@ -63,7 +73,7 @@ function watchLine(line) {
     return;
   }
   if (entry.level === "error" || entry.level === "fatal") seen.errors++;
-  if (entry.event === "usage_flushed") {
+  if (entry.event === "gate_flushed") {
     seen.flushes++;
     seen.flushedAt.set(entry.tenantId, Date.now());
   }
@@ -96,7 +106,8 @@ try {
   const result = await measure();
   await stack.stop();
   say("stack stopped");
-  result.license = await licenseVerify();
+  result.license = await nodeFigures("license-verify.mjs");
+  result.policy = await nodeFigures("policy-eval.mjs");
   report(result);
   await writeFile(path.join(resultsDir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 } catch (error) {
@@ -122,57 +133,53 @@ async function measure() {
   say(`bought ${pro.length} Pro licenses through the webhook in ${seconds(started)} s`);
   const warmed = await warm(tenants);
 
-  const costs = { free: [], pro: [] };
+  const costs = { free: [], pro: [], mcp: [], rest: [] };
   for (let i = 0; i < COST_SAMPLES; i++) {
-    for (const [group, members] of [
-      ["free", free],
-      ["pro", pro],
-    ]) {
-      const cost = parseCost((await governedCall(STACK_PORT, members[i % members.length])).headers);
-      if (cost) costs[group].push(cost);
+    for (const [name, group] of Object.entries(GROUPS)) {
+      const members = group.tenants === "free" ? free : pro;
+      const cost = parseCost((await governedCall(STACK_PORT, members[i % members.length], group.route)).headers);
+      if (cost) costs[name].push(cost);
     }
   }
 
-  // Round-robin over each group: every tenant gets the same share and stays far below its quota.
+  // Round-robin over each tenant set: every tenant gets the same share and stays below its quota.
   const issued = { free: 0, pro: 0 };
-  const governedRoute = (group, members) => {
-    const headers = members.map(governedHeaders);
+  const governedRoute = ({ route, tenants: set }) => {
+    const headers = (set === "free" ? free : pro).map(governedHeaders);
     return {
-      url: `${stack.url}${GOVERNED_PATH}`,
+      url: `${stack.url}${route.path}`,
       requests: [
         {
           method: "POST",
-          path: GOVERNED_PATH,
+          path: route.path,
+          body: route.body,
           setupRequest: (req) => {
-            Object.assign(req.headers, headers[issued[group]++ % headers.length]);
+            Object.assign(req.headers, headers[issued[set]++ % headers.length]);
             return req;
           },
         },
       ],
     };
   };
-  const routes = {
-    health: { url: `${stack.url}/health` },
-    free: governedRoute("free", free),
-    pro: governedRoute("pro", pro),
-  };
-  const slices = { health: [], free: [], pro: [] };
+  const routes = { health: { url: `${stack.url}/health` } };
+  for (const [name, group] of Object.entries(GROUPS)) routes[name] = governedRoute(group);
+  const slices = { health: [], free: [], pro: [], mcp: [], rest: [] };
   const quotaStop = { free: false, pro: false };
   let current;
   let currentRoute;
   const guard = setInterval(() => {
-    for (const group of ["free", "pro"]) {
-      if (issued[group] >= (TENANTS / 2) * PER_TENANT_BUDGET) {
-        quotaStop[group] = true;
-        if (currentRoute === group) current?.stop();
+    for (const set of ["free", "pro"]) {
+      if (issued[set] >= (TENANTS / 2) * PER_TENANT_BUDGET) {
+        quotaStop[set] = true;
+        if (currentRoute && GROUPS[currentRoute]?.tenants === set) current?.stop();
       }
     }
   }, 50);
   const flushesBefore = seen.flushes;
-  say(`GET /health and POST ${GOVERNED_PATH} as Free and as Pro tenants, ${SLICES.length} alternating slices`);
+  say(`GET /health and ${Object.keys(GROUPS).length} governed calls, ${SLICES.length} alternating slices`);
   try {
     for (const route of SLICES) {
-      if (quotaStop[route]) continue;
+      if (route !== "health" && quotaStop[GROUPS[route].tenants]) continue;
       currentRoute = route;
       current = autocannon({ ...routes[route], ...LOAD, duration: SLICE_SECONDS, skipAggregateResult: true });
       slices[route].push(await current);
@@ -188,40 +195,42 @@ async function measure() {
   const drained = await drainUsage(tenants, started);
   say(`usage flushed for ${drained} of ${tenants.length} tenants after ${seconds(started)} s`);
 
-  const healthRun = summarize(slices.health, routes.health.url);
-  const governedRun = summarize(slices.free, routes.free.url);
-  const proRun = summarize(slices.pro, routes.pro.url);
+  const runs = Object.fromEntries(Object.keys(slices).map((name) => [name, summarize(slices[name], routes[name].url)]));
   const average = (list, pick) => round(list.reduce((sum, cost) => sum + pick(cost), 0) / list.length, 3);
   const costOf = (list) => ({
     samples: list.length,
     do_avg: average(list, (c) => c.doCalls),
     db_avg: average(list, (c) => c.dbQueries),
+    deferred_do_avg: average(list, (c) => c.deferredDoCalls),
+  });
+  const versus = (a, b) => ({
+    rps: round(a.rps / b.rps, 3),
+    p50: round(a.p50_ms / b.p50_ms, 3),
+    p99: round(a.p99_ms / b.p99_ms, 3),
   });
   return {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
     node: process.version,
-    load: { ...LOAD, seconds_per_route: (SLICES.length / 2) * SLICE_SECONDS, slices: SLICES.length },
+    load: { ...LOAD, seconds_per_route: (SLICES.length / ROUND.length) * SLICE_SECONDS, slices: SLICES.length },
     tenants: tenants.length,
     warm_passes: warmed.passes,
-    health: healthRun,
-    governed: { ...governedRun, quota_stop: quotaStop.free },
-    governed_pro: { ...proRun, quota_stop: quotaStop.pro },
-    ratio: {
-      rps: round(governedRun.rps / healthRun.rps, 3),
-      p50: round(governedRun.p50_ms / healthRun.p50_ms, 3),
-      p99: round(governedRun.p99_ms / healthRun.p99_ms, 3),
-    },
-    pro_vs_free: {
-      rps: round(proRun.rps / governedRun.rps, 3),
-      p50: round(proRun.p50_ms / governedRun.p50_ms, 3),
-      p99: round(proRun.p99_ms / governedRun.p99_ms, 3),
-    },
+    health: runs.health,
+    governed: { ...runs.free, quota_stop: quotaStop.free },
+    governed_pro: { ...runs.pro, quota_stop: quotaStop.pro },
+    mcp_check_policy: runs.mcp,
+    rest_check_input: runs.rest,
+    ratio: versus(runs.free, runs.health),
+    pro_vs_free: versus(runs.pro, runs.free),
+    mcp_vs_health: versus(runs.mcp, runs.health),
+    rest_vs_health: versus(runs.rest, runs.health),
     cost: costOf(costs.free),
     cost_pro: costOf(costs.pro),
+    cost_mcp: costOf(costs.mcp),
+    cost_rest: costOf(costs.rest),
     stack: {
       reloads_while_measuring: reloads,
-      usage_flushes_while_measuring: flushes,
+      gate_flushes_while_measuring: flushes,
       error_logs: seen.errors,
       usage_drained: drained,
     },
@@ -283,22 +292,22 @@ function summarize(runs, url) {
   };
 }
 
-/** Output of bench/license-verify.mjs as key → number, or null when the script is absent. */
-async function licenseVerify() {
-  const script = path.join(root, "bench", "license-verify.mjs");
+/** Output (`key=number` lines) of a Node-side bench script, run with tsx after the stack has stopped. */
+async function nodeFigures(name) {
+  const script = path.join(root, "bench", name);
   if (!existsSync(script)) return null;
   const tsx = path.join(root, "node_modules", ".bin", "tsx");
-  say("bench/license-verify.mjs");
+  say(`bench/${name}`);
   const child = spawn(tsx, [script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk) => {
     output += chunk;
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), LICENSE_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill("SIGKILL"), EVAL_TIMEOUT_MS);
   const code = await new Promise((resolve) => child.once("close", resolve));
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`bench/license-verify.mjs failed (exit ${code ?? "killed"})`);
+  if (code !== 0) throw new Error(`bench/${name} failed (exit ${code ?? "killed"})`);
   const figures = {};
   for (const line of output.split("\n")) {
     const match = /^(\w+)=([\d.]+)$/.exec(line.trim());
@@ -308,15 +317,7 @@ async function licenseVerify() {
 }
 
 function report(result) {
-  const {
-    health,
-    governed,
-    governed_pro: governedPro,
-    ratio,
-    pro_vs_free: proVsFree,
-    cost,
-    cost_pro: costPro,
-  } = result;
+  const { health, governed, governed_pro: governedPro, ratio, pro_vs_free: proVsFree } = result;
   const seenInStack = result.stack;
   const row = (label, cells) => console.log(label.padEnd(42) + cells.map((cell) => String(cell).padStart(10)).join(""));
   const mark = (met) => (met ? "✓" : "✗");
@@ -324,39 +325,58 @@ function report(result) {
   console.log();
   console.log(
     `axonflow-edge bench  ${result.date}  ${result.cpus} CPUs  node ${result.node}  ` +
-      `autocannon c=${LOAD.connections} p=${LOAD.pipelining} ${result.load.slices / 2}×${SLICE_SECONDS}s a route  ` +
+      `autocannon c=${LOAD.connections} p=${LOAD.pipelining} ${result.load.seconds_per_route}s a route  ` +
       `${result.tenants} tenants`,
   );
   row("", ["req/s", "p50 ms", "p99 ms", "requests", "non-200"]);
-  row("GET /health", [health.rps, health.p50_ms, health.p99_ms, health.requests, percent(health.non200_share)]);
   for (const [label, run] of [
-    [`POST ${GOVERNED_PATH} (Free)`, governed],
-    [`POST ${GOVERNED_PATH} (Pro)`, governedPro],
+    ["GET /health", health],
+    [`POST ${ROUTES.explain.path} (Free)`, governed],
+    [`POST ${ROUTES.explain.path} (Pro)`, governedPro],
+    ["MCP tools/call check_policy (Free)", result.mcp_check_policy],
+    [`POST ${ROUTES.rest.path} (Free)`, result.rest_check_input],
   ]) {
     row(label, [run.rps, run.p50_ms, run.p99_ms, run.requests, percent(run.non200_share)]);
   }
-  row("governed Free / health", [ratio.rps, ratio.p50, ratio.p99, "", ""]);
-  row("governed Pro / governed Free", [proVsFree.rps, proVsFree.p50, proVsFree.p99, "", ""]);
-  console.log(`throughput ratio ${ratio.rps} (target ≥ 0.5 ${mark(ratio.rps >= 0.5)})`);
+  for (const [label, r] of [
+    ["governed Free / health", ratio],
+    ["governed Pro / governed Free", proVsFree],
+    ["MCP check_policy / health", result.mcp_vs_health],
+    ["REST check-input / health", result.rest_vs_health],
+  ]) {
+    row(label, [r.rps, r.p50, r.p99, "", ""]);
+  }
+  console.log(`throughput ratio governed/health ${ratio.rps} (target ≥ 0.5 ${mark(ratio.rps >= 0.5)})`);
+  for (const [label, r] of [
+    ["MCP check_policy", result.mcp_vs_health],
+    ["REST check-input", result.rest_vs_health],
+  ]) {
+    console.log(`throughput ratio ${label}/health ${r.rps} (target ≥ 0.6 ${mark(r.rps >= 0.6)})`);
+  }
   console.log(`Pro / Free throughput ${proVsFree.rps} (expected ≈ 1: a license adds no query once warm)`);
   for (const [label, c] of [
-    ["Free", cost],
-    ["Pro", costPro],
+    ["Free probe", result.cost],
+    ["Pro probe", result.cost_pro],
+    ["MCP check_policy", result.cost_mcp],
+    ["REST check-input", result.cost_rest],
   ]) {
     console.log(
-      `cost per warm ${label} request: do=${c.do_avg} db=${c.db_avg} over ${c.samples} samples ` +
-        `(target do=1 db=0 ${mark(c.do_avg === 1 && c.db_avg === 0)})`,
+      `cost per warm ${label} request: do=${c.do_avg} db=${c.db_avg} (after the response: ${c.deferred_do_avg} gate call) ` +
+        `over ${c.samples} samples (target do=1 db=0 ${mark(c.do_avg === 1 && c.db_avg === 0)})`,
     );
   }
   if (governed.quota_stop || governedPro.quota_stop) {
     console.log("note: a governed run stopped early, at the tenants' daily quota budget");
   }
-  if (governed.status["429"] || governedPro.status["429"]) {
+  const throttled = [governed, governedPro, result.mcp_check_policy, result.rest_check_input].some(
+    (r) => r.status["429"],
+  );
+  if (throttled) {
     console.log("note: 429s: does .dev.vars.example list the COMMUNITY_SAAS_MINUTE_LIMIT* variables the bench raises?");
   }
-  if (seenInStack.usage_flushes_while_measuring > 0) {
+  if (seenInStack.gate_flushes_while_measuring > 0) {
     console.log(
-      `note: ${seenInStack.usage_flushes_while_measuring} usage flushes (Postgres writes) fell into the measurement`,
+      `note: ${seenInStack.gate_flushes_while_measuring} gate flushes (Postgres writes by Durable Objects) fell into the measurement`,
     );
   }
   if (seenInStack.reloads_while_measuring > 0) {
@@ -365,9 +385,20 @@ function report(result) {
   if (seenInStack.error_logs > 0) {
     console.log(`note: the stack logged ${seenInStack.error_logs} errors (bench/results/stack.log)`);
   }
-  if (result.license) {
-    const figures = Object.entries(result.license).map(([key, value]) => `${key}=${value}`);
-    console.log(`license-verify: ${figures.join("  ")}`);
+  for (const [label, figures] of [
+    ["license-verify", result.license],
+    ["policy-eval", result.policy],
+  ]) {
+    if (figures)
+      console.log(
+        `${label}: ${Object.entries(figures)
+          .map(([key, value]) => `${key}=${value}`)
+          .join("  ")}`,
+      );
+  }
+  if (result.policy) {
+    const { engine_us_per_kb: engine, naive_us_per_kb: naive } = result.policy;
+    console.log(`policy evaluation ${engine} µs per KB (target < 300 ${mark(engine < 300)}; per pattern: ${naive})`);
   }
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

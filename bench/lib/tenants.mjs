@@ -70,13 +70,37 @@ export async function registerTenants(port, count, concurrency) {
   return tenants.slice(0, count); // the workers' last calls may overshoot
 }
 
-export const GOVERNED_PATH = "/api/v1/governance/explain";
 /** A plugin client: plugin scope, which the Pro tokens' `axonflow.saas.plugin` audience grants. */
 export const CLIENT_HEADER = { "X-Axonflow-Client": "claude-code-plugin/bench" };
+
+/** An everyday statement as the pre-tool hooks send it. */
+const STATEMENT = "git status && npm test -- --run src/app.test.ts && git diff --stat HEAD~1";
+
+/** The governed calls the bench measures: the authenticated probe and the two pre-tool checks. */
+export const ROUTES = {
+  explain: { path: "/api/v1/governance/explain", body: "{}" },
+  mcp: {
+    path: "/api/v1/mcp-server",
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: "hook-pre",
+      method: "tools/call",
+      params: {
+        name: "check_policy",
+        arguments: { connector_type: "claude_code.Bash", statement: STATEMENT, operation: "execute" },
+      },
+    }),
+  },
+  rest: {
+    path: "/api/v1/mcp/check-input",
+    body: JSON.stringify({ connector_type: "openclaw.exec", statement: STATEMENT, operation: "execute" }),
+  },
+};
 
 /** Headers of a governed call as `tenant` (with its license token when it has one). */
 export const governedHeaders = (tenant) => ({
   ...CLIENT_HEADER,
+  "Content-Type": "application/json",
   Authorization: basicAuth(tenant),
   ...(tenant.license ? { "X-License-Token": tenant.license } : {}),
 });
@@ -105,10 +129,15 @@ export async function buyProLicenses(port, tenants, webhookSecret) {
   });
 }
 
-/** One governed call as `tenant`; throws unless it answers 200. */
-export async function governedCall(port, tenant) {
-  const res = await request(port, { method: "POST", path: GOVERNED_PATH, headers: governedHeaders(tenant) });
-  if (res.status !== 200) throw new Error(`${GOVERNED_PATH} as ${tenant.tenantId}: HTTP ${res.status} ${res.body}`);
+/** One governed call as `tenant` on `route`; throws unless it answers 200. */
+export async function governedCall(port, tenant, route = ROUTES.explain) {
+  const res = await request(port, {
+    method: "POST",
+    path: route.path,
+    headers: governedHeaders(tenant),
+    body: route.body,
+  });
+  if (res.status !== 200) throw new Error(`${route.path} as ${tenant.tenantId}: HTTP ${res.status} ${res.body}`);
   return res;
 }
 
@@ -121,8 +150,14 @@ export async function forEachLimited(items, concurrency, task) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-/** `do=<n>; db=<n>` of X-Axonflow-Request-Cost, or null without the header. */
+/**
+ * `do=<n>; db=<n>[; deferred_do=<n>]` of X-Axonflow-Request-Cost, or null without the header.
+ * `deferred_do` counts gate calls made after the response (audit and decision rows).
+ */
 export function parseCost(headers) {
-  const match = /do=(\d+);\s*db=(\d+)/.exec(headers["x-axonflow-request-cost"] ?? "");
-  return match ? { doCalls: Number(match[1]), dbQueries: Number(match[2]) } : null;
+  const value = headers["x-axonflow-request-cost"] ?? "";
+  const match = /do=(\d+);\s*db=(\d+)/.exec(value);
+  if (!match) return null;
+  const deferred = /deferred_do=(\d+)/.exec(value);
+  return { doCalls: Number(match[1]), dbQueries: Number(match[2]), deferredDoCalls: Number(deferred?.[1] ?? 0) };
 }

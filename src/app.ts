@@ -10,16 +10,18 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Config, loadConfig } from "./config";
 import type { Env } from "./env";
-import { auditRoutes } from "./features/audit/routes";
-import { billingRoutes } from "./features/billing/routes";
-import { checkRoutes } from "./features/checks/routes";
-import { gatewayRoutes } from "./features/gateway/routes";
-import { governanceRoutes } from "./features/governance/routes";
+import { auditRouteDocs, auditRoutes } from "./features/audit/routes";
+import { billingRouteDocs, billingRoutes } from "./features/billing/routes";
+import { checkRouteDocs, checkRoutes } from "./features/checks/routes";
+import { docsRoutes } from "./features/docs/routes";
+import { gatewayRouteDocs, gatewayRoutes } from "./features/gateway/routes";
+import { governanceRouteDocs, governanceRoutes } from "./features/governance/routes";
 import { CAPABILITIES } from "./features/health/capabilities";
-import { healthRoutes } from "./features/health/routes";
-import { mcpRoutes } from "./features/mcp/routes";
-import { registerRoutes } from "./features/register/routes";
+import { healthRouteDocs, healthRoutes } from "./features/health/routes";
+import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
+import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
+import type { RouteDoc } from "./http/openapi";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
 import { createLogger } from "./http/log";
 
@@ -99,6 +101,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
   );
 
   app.route("/", healthRoutes(CAPABILITIES));
+  if (surface === "public") app.route("/", docsRoutes(routeDocs(config)));
   if (surface === "public") {
     if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
     app.route("/", governanceRoutes());
@@ -123,6 +126,20 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     return errorA(c, 500, "Internal server error");
   });
   return app;
+}
+
+/** The declarations of every route the public Worker serves with this configuration (for /openapi.json). */
+export function routeDocs(config: Config): RouteDoc[] {
+  return [
+    ...healthRouteDocs,
+    ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED ? registerRouteDocs : []),
+    ...governanceRouteDocs,
+    ...mcpRouteDocs,
+    ...checkRouteDocs,
+    ...auditRouteDocs,
+    ...gatewayRouteDocs,
+    ...(config.STRIPE_WEBHOOK_SIGNING_SECRET ? billingRouteDocs : []),
+  ];
 }
 
 /** A Worker fetch handler for `surface`: config parsed and app built once per isolate. */

@@ -4,12 +4,14 @@
  * `Idempotency-Key` replays that answer with `Idempotent-Replayed: true`.
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { requireTenant } from "../../auth/middleware";
 import { governedCall } from "../../governance/call";
 import { recordToolCall, toolCallSchema } from "../../governance/tool-audit";
 import { parseJsonText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { errorO } from "../../http/errors";
+import { authResponses, basicAuth, createRoute, ErrorO, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 import { rfc3339 } from "../../time";
 
@@ -37,3 +39,28 @@ export function auditRoutes(): Hono<AppEnv> {
   methodNotAllowed(app, "/api/v1/audit/tool-call", ["POST"]);
   return app;
 }
+
+export const ToolCallRecorded = z.object({
+  audit_id: z.string(),
+  status: z.literal("recorded"),
+  timestamp: z.string(),
+});
+
+export const auditRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: "/api/v1/audit/tool-call",
+    summary: "Record a tool execution in the tenant's audit trail",
+    tags: ["Audit"],
+    security: basicAuth,
+    request: {
+      headers: z.object({ "idempotency-key": z.string().max(255).optional() }),
+      body: { content: { "application/json": { schema: toolCallSchema } } },
+    },
+    responses: {
+      201: jsonResponse(ToolCallRecorded, "Recorded (replays carry Idempotent-Replayed: true)"),
+      ...authResponses,
+      400: jsonResponse(ErrorO, "tool_name is required, Invalid request body"),
+    },
+  }),
+];

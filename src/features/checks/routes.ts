@@ -12,6 +12,7 @@ import { checkInput, checkOutput } from "../../governance/checks";
 import { parseJsonText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { errorB } from "../../http/errors";
+import { authResponses, basicAuth, createRoute, ErrorB, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 
 /** Identity fields a body may carry: empty, or the caller's own (the credential decides). */
@@ -101,3 +102,87 @@ export function checkRoutes(): Hono<AppEnv> {
   for (const path of ["/api/v1/mcp/check-input", "/api/v1/mcp/check-output"]) methodNotAllowed(app, path, ["POST"]);
   return app;
 }
+
+const PolicyMatch = z.object({
+  policy_id: z.string(),
+  policy_name: z.string(),
+  risk_level: z.string(),
+  allow_override: z.boolean(),
+  policy_version: z.number().int(),
+});
+
+/** check-input's answer: the same body with 200 (allowed) or 403 (blocked). */
+export const CheckInputAnswer = z.object({
+  allowed: z.boolean(),
+  block_reason: z.string().optional(),
+  policies_evaluated: z.number().int(),
+  decision_id: z.string(),
+  risk_level: z.string().optional(),
+  policy_matches: z.array(PolicyMatch).optional(),
+  override_available: z.boolean().optional(),
+  override_existing_id: z.string().optional(),
+  redacted: z.boolean().optional(),
+  redacted_statement: z.string().optional(),
+  redaction_evaluated: z.boolean(),
+});
+
+export const CheckOutputAnswer = z.object({
+  allowed: z.boolean(),
+  block_reason: z.string().optional(),
+  redacted_data: z.union([z.string(), z.array(z.unknown())]).optional(),
+  policies_evaluated: z.number().int(),
+  exfiltration_info: z
+    .object({
+      rows_returned: z.number().int(),
+      row_limit: z.number().int(),
+      bytes_returned: z.number().int(),
+      byte_limit: z.number().int(),
+      within_limits: z.boolean(),
+    })
+    .optional(),
+  decision_id: z.string(),
+  redaction_evaluated: z.boolean().optional(),
+});
+
+const idempotencyHeader = z.object({ "idempotency-key": z.string().max(255).optional() });
+
+export const checkRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: "/api/v1/mcp/check-input",
+    summary: "Pre-tool check (OpenClaw, SDKs)",
+    tags: ["Governance"],
+    security: basicAuth,
+    request: { headers: idempotencyHeader, body: { content: { "application/json": { schema: checkInputBody } } } },
+    responses: {
+      200: jsonResponse(CheckInputAnswer, "Allowed"),
+      ...authResponses,
+      400: jsonResponse(ErrorB, "connector_type is required, statement is required, Invalid request body"),
+      403: jsonResponse(z.union([CheckInputAnswer, ErrorB]), "Blocked (the answer body), or Tenant mismatch (shape B)"),
+      422: jsonResponse(
+        z.object({ error: z.object({ code: z.number(), message: z.string() }) }),
+        "Idempotency-Key reused for another request",
+      ),
+    },
+  }),
+  createRoute({
+    method: "post",
+    path: "/api/v1/mcp/check-output",
+    summary: "Post-tool check: PII masked, exfiltration limits",
+    tags: ["Governance"],
+    security: basicAuth,
+    request: { headers: idempotencyHeader, body: { content: { "application/json": { schema: checkOutputBody } } } },
+    responses: {
+      200: jsonResponse(CheckOutputAnswer, "Allowed (redacted_data when something was masked)"),
+      ...authResponses,
+      400: jsonResponse(
+        ErrorB,
+        "connector_type is required, response_data or message is required, Invalid request body",
+      ),
+      403: jsonResponse(
+        z.union([CheckOutputAnswer, ErrorB]),
+        "Blocked (policy or exfiltration limit), or Tenant mismatch",
+      ),
+    },
+  }),
+];

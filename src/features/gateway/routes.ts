@@ -17,6 +17,7 @@ import { parseJsonText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { errorB, errorO } from "../../http/errors";
 import { errorMessage } from "../../http/log";
+import { authResponses, basicAuth, createRoute, ErrorB, ErrorO, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 import { nextUtcMidnight } from "../../limits/windows";
 import { rfc3339 } from "../../time";
@@ -171,3 +172,81 @@ export function gatewayRoutes(): Hono<AppEnv> {
   for (const path of ["/api/policy/pre-check", "/api/audit/llm-call"]) methodNotAllowed(app, path, ["POST"]);
   return app;
 }
+
+export const PreCheckAnswer = z.object({
+  context_id: z.string(),
+  decision_id: z.string(),
+  approved: z.boolean(),
+  approved_data: z.record(z.string(), z.unknown()),
+  policies: z.array(z.string()),
+  expires_at: z.string(),
+  block_reason: z.string().optional(),
+  requires_redaction: z.boolean().optional(),
+  rate_limit: z.object({ limit: z.number().int(), remaining: z.number().int(), reset_at: z.string() }),
+});
+
+export const RequestBlocked = z.object({
+  success: z.literal(false),
+  blocked: z.literal(true),
+  block_reason: z.string(),
+  policy_info: z.object({
+    policies_evaluated: z.array(z.string()),
+    static_checks: z.array(z.string()),
+    processing_time: z.string(),
+    tenant_id: z.string(),
+  }),
+});
+
+export const gatewayRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: "/api/policy/pre-check",
+    summary: "SDK gateway mode: approve a query before the SDK calls its LLM",
+    tags: ["SDK gateway"],
+    security: basicAuth,
+    request: { body: { content: { "application/json": { schema: preCheckBody } } } },
+    responses: {
+      200: jsonResponse(PreCheckAnswer, "Approved or not (approved:false with block_reason)"),
+      ...authResponses,
+      400: jsonResponse(ErrorB, "query is required, Invalid request body"),
+      403: jsonResponse(
+        z.union([ErrorB, authResponses[403].content["application/json"].schema]),
+        "Tenant mismatch or license",
+      ),
+    },
+  }),
+  createRoute({
+    method: "post",
+    path: "/api/audit/llm-call",
+    summary: "SDK gateway mode: audit the LLM call",
+    tags: ["SDK gateway"],
+    security: basicAuth,
+    request: { body: { content: { "application/json": { schema: llmCallSchema } } } },
+    responses: {
+      200: jsonResponse(z.object({ success: z.literal(true), audit_id: z.string() }), "Recorded"),
+      ...authResponses,
+      400: jsonResponse(ErrorB, "context_id is required, Invalid request body"),
+    },
+  }),
+  ...["/api/request", "/api/v1/request"].map((path) =>
+    createRoute({
+      method: "post",
+      path,
+      summary: "SDK proxy mode: check the query, then forward it to the orchestrator (outside the daily cap)",
+      tags: ["SDK gateway"],
+      security: basicAuth,
+      request: { body: { content: { "application/json": { schema: clientRequestBody } } } },
+      responses: {
+        200: { description: "The orchestrator's answer, relayed" },
+        ...authResponses,
+        400: jsonResponse(ErrorB, "query is required, Invalid request body"),
+        403: jsonResponse(z.union([RequestBlocked, ErrorB]), "Blocked by policy, or Tenant mismatch"),
+        502: jsonResponse(ErrorO, "orchestrator unavailable"),
+        503: jsonResponse(
+          z.union([ErrorO, authResponses[503].content["application/json"].schema]),
+          "orchestrator not configured",
+        ),
+      },
+    }),
+  ),
+];

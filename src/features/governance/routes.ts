@@ -3,8 +3,10 @@
  * credential works and shows the identity the server derived from it.
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { requireTenant } from "../../auth/middleware";
 import type { AppEnv } from "../../http/context";
+import { authResponses, basicAuth, createRoute, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 
 export function governanceRoutes(): Hono<AppEnv> {
@@ -16,3 +18,20 @@ export function governanceRoutes(): Hono<AppEnv> {
   methodNotAllowed(app, "/api/v1/governance/explain", ["POST"]);
   return app;
 }
+
+export const governanceRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: "/api/v1/governance/explain",
+    summary: "Authenticated probe: the identity derived from the credential",
+    tags: ["Governance"],
+    security: basicAuth,
+    responses: {
+      200: jsonResponse(
+        z.object({ tenant_id: z.string(), org_id: z.string(), client_id: z.string(), tier: z.string() }),
+        "The caller's identity and tier",
+      ),
+      ...authResponses,
+    },
+  }),
+];

@@ -19,11 +19,12 @@ export const RPC_ERROR = {
   unauthorized: -32001,
 } as const;
 
-const idSchema = z.union([z.string(), z.number(), z.null()]);
+/** A JSON-RPC id: echoed verbatim, numbers and strings alike. */
+export const jsonRpcIdSchema = z.union([z.string(), z.number(), z.null()]);
 
 const requestSchema = z.object({
   jsonrpc: z.literal("2.0"),
-  id: idSchema.optional(),
+  id: jsonRpcIdSchema.optional(),
   method: z.string().min(1),
   params: z.unknown().optional(),
 });
@@ -47,7 +48,7 @@ export function parseMessage(text: string): ParsedMessage {
   const parsed = requestSchema.safeParse(value);
   if (!parsed.success) {
     const raw = typeof value === "object" && value !== null ? (value as { id?: unknown; jsonrpc?: unknown }) : {};
-    const id = idSchema.safeParse(raw.id).success ? (raw.id as JsonRpcId) : null;
+    const id = jsonRpcIdSchema.safeParse(raw.id).success ? (raw.id as JsonRpcId) : null;
     const message = raw.jsonrpc === "2.0" ? "Invalid Request" : "Invalid JSON-RPC version";
     return { kind: "invalid", id, code: RPC_ERROR.invalidRequest, message };
   }

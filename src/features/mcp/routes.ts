@@ -8,15 +8,17 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { z } from "zod";
 import type { GovernanceRecord } from "../../audit/records";
 import { type AuthFailure, authenticateTenant, deferRecords, setAuthenticatedHeaders } from "../../auth/middleware";
 import { randomHex } from "../../crypto";
 import { governedCall } from "../../governance/call";
 import { readBodyText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
+import { createRoute, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 import { jsonRpcLimitResponse, perMinuteResponse } from "../../limits/envelopes";
-import { type JsonRpcId, parseMessage, RPC_ERROR, rpcError, rpcResult, toolResult } from "./jsonrpc";
+import { type JsonRpcId, jsonRpcIdSchema, parseMessage, RPC_ERROR, rpcError, rpcResult, toolResult } from "./jsonrpc";
 import { callTool, TOOL_DESCRIPTORS } from "./tools";
 
 export const MCP_PATH = "/api/v1/mcp-server";
@@ -174,3 +176,92 @@ export function mcpRoutes(): Hono<AppEnv> {
   }
   return app;
 }
+
+const JsonRpcError = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: jsonRpcIdSchema,
+  error: z.object({ code: z.number().int(), message: z.string() }),
+});
+const JsonRpcResult = z.object({ jsonrpc: z.literal("2.0"), id: jsonRpcIdSchema, result: z.unknown() });
+const ToolResult = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: jsonRpcIdSchema,
+  result: z.object({
+    content: z.array(z.object({ type: z.literal("text"), text: z.string() })),
+    isError: z.literal(true).optional(),
+  }),
+});
+const OAuthNotSupported = z.object({ error: z.literal("oauth_not_supported"), error_description: z.string() });
+const rpc = (description: string) => jsonResponse(z.union([JsonRpcResult, JsonRpcError]), description);
+
+export const mcpRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: MCP_PATH,
+    summary: "MCP server (JSON-RPC 2.0 over streamable HTTP, answered as JSON)",
+    description:
+      "Methods: initialize (answers Mcp-Session-Id), ping, tools/list, tools/call; notifications answer 202. Every call authenticates from its headers, with or without a session. Tool results are `{content:[{type:'text',text:<JSON>}]}`; limits answer the V1 envelope as that text with isError.",
+    tags: ["MCP"],
+    security: [{ basicAuth: [] }],
+    request: {
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({
+              jsonrpc: z.literal("2.0"),
+              id: jsonRpcIdSchema.optional(),
+              method: z.string(),
+              params: z.unknown().optional(),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: rpc("A result, a tool result (isError for tool failures) or a JSON-RPC error (-32601, -32602)"),
+      202: { description: "Notification accepted (empty body)" },
+      400: jsonResponse(
+        JsonRpcError,
+        "Parse error (-32700), invalid request (-32600) or unsupported MCP-Protocol-Version",
+      ),
+      401: jsonResponse(
+        JsonRpcError,
+        'Authentication failure: -32001 with WWW-Authenticate: Basic realm="AxonFlow MCP Server"',
+      ),
+      403: jsonResponse(JsonRpcError, "License token for another tenant (-32001)"),
+      413: jsonResponse(JsonRpcError, "Body over 1 MiB"),
+      415: jsonResponse(JsonRpcError, "Content-Type other than application/json"),
+      429: jsonResponse(
+        ToolResult,
+        "Per-minute limit or daily quota: the V1 envelope (see LimitEnvelope) as the tool result text",
+      ),
+      503: jsonResponse(JsonRpcError, "Database or tenant gate unavailable (-32603)"),
+    },
+  }),
+  createRoute({
+    method: "delete",
+    path: MCP_PATH,
+    summary: "End an MCP session",
+    tags: ["MCP"],
+    security: [{ basicAuth: [] }],
+    request: { headers: z.object({ "mcp-session-id": z.string() }) },
+    responses: {
+      200: { description: "Ended" },
+      400: jsonResponse(JsonRpcError, "No Mcp-Session-Id header"),
+      401: jsonResponse(JsonRpcError, "Authentication failure (-32001)"),
+      404: jsonResponse(JsonRpcError, "No live session with that id for this tenant"),
+    },
+  }),
+  ...["/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"].flatMap((path) =>
+    [path, `${path}/{rest}`].map((p) =>
+      createRoute({
+        method: "get",
+        path: p,
+        summary: "OAuth discovery: not supported (Basic credentials only)",
+        tags: ["MCP"],
+        ...(p.endsWith("{rest}") ? { request: { params: z.object({ rest: z.string() }) } } : {}),
+        responses: { 404: jsonResponse(OAuthNotSupported, "OAuth is not supported") },
+      }),
+    ),
+  ),
+];

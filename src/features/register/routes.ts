@@ -4,6 +4,7 @@
  * body size → JSON → fields → email cap.
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { generateSecret, hashSecret } from "../../auth/secret-hash";
 import { parseJsonText, readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
@@ -11,6 +12,7 @@ import type { AppEnv } from "../../http/context";
 import { requireDatabase } from "../../http/database";
 import { errorA } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
+import { createRoute, ErrorA, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 import { consumeIpBudget, REGISTER_RECOVER_BUDGET } from "../../limits/ip-limiter";
 import { REGISTRATION } from "../../tiers";
@@ -102,3 +104,46 @@ export function registerRoutes(): Hono<AppEnv> {
   methodNotAllowed(app, "/api/v1/register", ["POST"], M.methodNotAllowed);
   return app;
 }
+
+/** The 201 registration bundle (platform.md §1.1). */
+export const RegistrationBody = z.object({
+  tenant_id: z.string(),
+  secret: z.string(),
+  secret_prefix: z.string(),
+  expires_at: z.string(),
+  endpoint: z.string(),
+  note: z.string(),
+});
+
+export const registerRouteDocs: RouteDoc[] = [
+  createRoute({
+    method: "post",
+    path: "/api/v1/register",
+    summary: "Register a Community-SaaS tenant (an empty body is accepted)",
+    tags: ["Tenants"],
+    request: {
+      body: {
+        required: false,
+        content: {
+          "application/json": {
+            schema: z.object({
+              label: z.string().max(255).optional(),
+              email: z.string().optional(),
+              internal_tenant_id_prefix: z.string().optional(),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      201: jsonResponse(RegistrationBody, "Created; the secret is shown only here"),
+      400: jsonResponse(ErrorA, "Invalid JSON, label too long, unsupported prefix, invalid email"),
+      405: jsonResponse(ErrorA, "Not POST"),
+      409: jsonResponse(ErrorA, "Three active tenants already claim the email"),
+      413: jsonResponse(ErrorA, "Body over 1024 bytes"),
+      415: jsonResponse(ErrorA, "Content-Type other than application/json"),
+      429: jsonResponse(ErrorA, "5 registrations per IP per hour (shared with recovery)"),
+      503: jsonResponse(ErrorA, "Database unavailable"),
+    },
+  }),
+];

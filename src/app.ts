@@ -21,9 +21,9 @@ import { healthRouteDocs, healthRoutes } from "./features/health/routes";
 import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
 import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
-import type { RouteDoc } from "./http/openapi";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
 import { createLogger } from "./http/log";
+import type { RouteDoc } from "./http/openapi";
 
 /** No route accepts more; routes with smaller limits check their own first. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;

@@ -42,7 +42,8 @@ export interface DecisionRecord {
   tenantId: string;
   orgId: string;
   clientId: string;
-  decision: "allow" | "block" | "redact";
+  /** Canonical verdict (the reference's ADR-058 vocabulary). */
+  decision: "allowed" | "blocked" | "redacted";
   callSite: CallSite;
   connectorType?: string;
   operation?: string;

@@ -194,7 +194,7 @@ export const policyDecisions = pgTable(
     clientId: varchar("client_id", { length: 255 }).notNull(),
     requestId: varchar("request_id", { length: 255 }).notNull(),
     timestamp: timestamp("timestamp", { withTimezone: true }).notNull(),
-    /** `allow`, `block` or `redact`. */
+    /** Canonical verdict: `allowed`, `blocked` or `redacted`. */
     decision: varchar("decision", { length: 16 }).notNull(),
     /** Where it was decided: `mcp_check_policy`, `check_input`, `check_output`, `pre_check`, `request`, … */
     callSite: varchar("call_site", { length: 32 }).notNull(),
@@ -215,4 +215,81 @@ export const policyDecisions = pgTable(
     index("idx_policy_decisions_org_time").on(table.orgId, table.timestamp.desc()),
     index("idx_policy_decisions_tenant_time").on(table.tenantId, table.timestamp),
   ],
+);
+
+/**
+ * Session overrides (platform.md §9.4): a tenant lets one blocking policy through for a while. An
+ * active override (not revoked, not expired) turns that policy's block into an allow with
+ * `override_existing_id`; critical or `allow_override = false` policies cannot be overridden.
+ */
+export const policyOverrides = pgTable(
+  "policy_overrides",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    orgId: varchar("org_id", { length: 255 }).notNull(),
+    policyId: varchar("policy_id", { length: 100 }).notNull(),
+    policyType: varchar("policy_type", { length: 16 }).notNull(),
+    overrideReason: text("override_reason").notNull(),
+    /** Restricts the override to one tool (`connector_type`); NULL = every tool. */
+    toolSignature: varchar("tool_signature", { length: 255 }),
+    ttlSeconds: integer("ttl_seconds").notNull(),
+    requestedTtl: integer("requested_ttl"),
+    createdBy: varchar("created_by", { length: 255 }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedBy: varchar("revoked_by", { length: 255 }),
+  },
+  (table) => [
+    check("policy_overrides_type_check", sql`${table.policyType} IN ('static', 'dynamic')`),
+    index("idx_policy_overrides_org_active").on(table.orgId, table.expiresAt).where(sql`${table.revokedAt} IS NULL`),
+  ],
+);
+
+/** Human-approval requests (MCP `axonflow_request_approval`); the tier gate counts them per rolling 7 days. */
+export const approvalRequests = pgTable(
+  "approval_requests",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    orgId: varchar("org_id", { length: 255 }).notNull(),
+    originalQuery: text("original_query").notNull(),
+    requestType: varchar("request_type", { length: 100 }).notNull(),
+    triggerReason: varchar("trigger_reason", { length: 255 }),
+    severity: varchar("severity", { length: 16 }).notNull().default("medium"),
+    status: varchar("status", { length: 16 }).notNull().default("pending"),
+    requestedBy: varchar("requested_by", { length: 255 }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (table) => [index("idx_approval_requests_org_time").on(table.orgId, table.createdAt)],
+);
+
+/**
+ * Dynamic policies (platform.md §9.4): conditions over a request's context rather than a pattern,
+ * evaluated by `POST /api/v1/mcp/evaluate-policies`. Tenant rows carry the tenant's org.
+ */
+export const dynamicPolicies = pgTable(
+  "dynamic_policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: varchar("org_id", { length: 255 }),
+    policyId: varchar("policy_id", { length: 100 }).notNull().unique(),
+    name: varchar("name", { length: 255 }).notNull(),
+    description: text("description"),
+    policyType: varchar("policy_type", { length: 50 }).notNull(),
+    conditions: jsonb("conditions").notNull().default([]),
+    actions: jsonb("actions").notNull().default([]),
+    priority: integer("priority").notNull().default(100),
+    enabled: boolean("enabled").notNull().default(true),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull().default("global"),
+    tier: varchar("tier", { length: 20 }).notNull().default("tenant"),
+    metadata: jsonb("metadata").notNull().default({}),
+    version: integer("version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (table) => [index("idx_dynamic_policies_org").on(table.orgId)],
 );

@@ -69,7 +69,7 @@ async function record(
 ): Promise<void> {
   const { identity } = call;
   const timestamp = new Date(call.nowMs).toISOString();
-  const decision = evaluation.blocking ? "block" : extra.redacted ? "redact" : "allow";
+  const decision = evaluation.blocking ? "blocked" : extra.redacted ? "redacted" : "allowed";
   const deciding = evaluation.blocking ?? evaluation.matches[0];
   const statementHash = await sha256Hex(text);
   call.records.push({

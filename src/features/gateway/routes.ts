@@ -15,17 +15,15 @@ import { decideRequest } from "../../governance/checks";
 import { llmCallSchema, recordLlmCall } from "../../governance/tool-audit";
 import { parseJsonText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
-import { errorB, errorO } from "../../http/errors";
-import { errorMessage } from "../../http/log";
+import { errorB } from "../../http/errors";
 import { authResponses, basicAuth, createRoute, ErrorB, ErrorO, jsonResponse, type RouteDoc } from "../../http/openapi";
+import { forwardToOrchestrator } from "../../http/orchestrator";
 import { methodNotAllowed } from "../../http/routing";
 import { nextUtcMidnight } from "../../limits/windows";
 import { rfc3339 } from "../../time";
 
 /** How long a pre-check approval is valid (the SDK's default). */
 const CONTEXT_TTL_MS = 5 * 60_000;
-/** Bound on the wait for the orchestrator. */
-const ORCHESTRATOR_TIMEOUT_MS = 30_000;
 
 const preCheckBody = z.object({
   query: z.string().optional(),
@@ -56,31 +54,6 @@ async function parse<T extends { client_id?: string }>(c: Context<AppEnv>, schem
     return { ok: false, response: errorB(c, 403, "Tenant mismatch") };
   }
   return { ok: true, value: parsed.data };
-}
-
-async function forwardToOrchestrator(c: Context<AppEnv>, base: string, body: string): Promise<Response> {
-  const { identity } = c.var;
-  try {
-    const response = await fetch(`${base}${c.req.path}`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "X-Tenant-ID": identity.tenantId,
-        "X-Org-ID": identity.orgId,
-        "X-Client-ID": identity.clientId,
-        "X-Request-Id": c.var.requestId,
-      },
-      body,
-      signal: AbortSignal.timeout(ORCHESTRATOR_TIMEOUT_MS),
-    });
-    return new Response(response.body, {
-      status: response.status,
-      headers: { "Content-Type": response.headers.get("Content-Type") ?? "application/json" },
-    });
-  } catch (error) {
-    c.var.log.log("error", "orchestrator_unreachable", { error: errorMessage(error) });
-    return errorO(c, 502, "orchestrator unavailable");
-  }
 }
 
 export function gatewayRoutes(): Hono<AppEnv> {
@@ -163,9 +136,7 @@ export function gatewayRoutes(): Hono<AppEnv> {
           403 as ContentfulStatusCode,
         );
       }
-      const base = c.var.config.AXONFLOW_ORCHESTRATOR_URL;
-      if (!base) return errorO(c, 503, "orchestrator not configured");
-      return forwardToOrchestrator(c, base, await c.req.text());
+      return forwardToOrchestrator(c, await c.req.text());
     });
     methodNotAllowed(app, path, ["POST"]);
   }

@@ -187,7 +187,7 @@ describe("audit_tool_call and the records every call leaves", () => {
       [tenant.tenant_id],
     );
     expect(decisions).toEqual([
-      { decision: "block", policy_id: "sys_dangerous_destructive_fs", call_site: "mcp_check_policy" },
+      { decision: "blocked", policy_id: "sys_dangerous_destructive_fs", call_site: "mcp_check_policy" },
     ]);
   });
 

@@ -18,7 +18,7 @@ const connectorType = "claude_code.Bash";
 const policies = systemPolicies("block");
 
 const started = performance.now();
-evaluateRequest(policies, scope, { statement: "git status", connectorType });
+evaluateRequest([policies], scope, { statement: "git status", connectorType });
 const engineCompileMs = performance.now() - started;
 
 const corpus = (file) =>
@@ -56,11 +56,11 @@ const prefilter = perKb((s) => {
   const lower = prefilterText(s);
   return compiled.filter((c) => (!c.literals || c.literals.some((l) => lower.includes(l))) && c.regex.test(s)).length;
 });
-const engine = perKb((s) => evaluateRequest(policies, scope, { statement: s, connectorType }).matches.length);
+const engine = perKb((s) => evaluateRequest([policies], scope, { statement: s, connectorType }).matches.length);
 
 const timeEngine = (input) => {
   const start = performance.now();
-  evaluateRequest(policies, "proxy_request:request", { statement: input, connectorType: "" });
+  evaluateRequest([policies], "proxy_request:request", { statement: input, connectorType: "" });
   return performance.now() - start;
 };
 const patho = (n) => `${"' OR 1=1 -- /* ".repeat(n / 16)}${"a".repeat(n % 16)}`;

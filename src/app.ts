@@ -19,6 +19,7 @@ import { governanceRouteDocs, governanceRoutes } from "./features/governance/rou
 import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRouteDocs, healthRoutes } from "./features/health/routes";
 import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
+import { overrideRouteDocs, overrideRoutes } from "./features/overrides/routes";
 import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
@@ -109,6 +110,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     app.route("/", checkRoutes());
     app.route("/", auditRoutes());
     app.route("/", gatewayRoutes());
+    app.route("/", overrideRoutes());
   }
   // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
   if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());
@@ -138,6 +140,7 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...checkRouteDocs,
     ...auditRouteDocs,
     ...gatewayRouteDocs,
+    ...overrideRouteDocs,
     ...(config.STRIPE_WEBHOOK_SIGNING_SECRET ? billingRouteDocs : []),
   ];
 }

@@ -17,8 +17,16 @@ import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
 import { admitThroughGate, gateLimits, recordThroughGate } from "../limits/gate-client";
 import type { IdempotencyLookup } from "../limits/gate-storage";
-import type { Admitted, GateRecordBatch, LicenseProblem, PresentedLicense, SessionOp } from "../limits/tenant-gate";
+import type {
+  Admitted,
+  GateRecordBatch,
+  GovernanceState,
+  LicenseProblem,
+  PresentedLicense,
+  SessionOp,
+} from "../limits/tenant-gate";
 import { nextUtcMidnight } from "../limits/windows";
+import { cachedTenantVersion } from "../policy/tenant-policies";
 import { parseBasicAuthorization } from "./basic";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
 import { hashSecret } from "./secret-hash";
@@ -42,6 +50,8 @@ export type AuthOutcome =
       /** Present when the options ended a session. */
       session?: Admitted["session"];
       quota: { used: number; limit: number };
+      /** Present when the options asked for it. */
+      governance?: GovernanceState;
     }
   | { ok: false; failure: AuthFailure };
 
@@ -51,6 +61,8 @@ export interface AuthOptions {
   /** Looks this key up in the same gate round trip (the Worker scopes it to route and body). */
   idempotency?: { key: string; fingerprint: string };
   session?: SessionOp;
+  /** Routes that evaluate policies: fetch the tenant's own policies and overrides in the same round trip. */
+  governance?: boolean;
 }
 
 interface LicenseCheck {
@@ -144,6 +156,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
     license,
     idempotency: options.idempotency,
     session: options.session,
+    governance: options.governance ? { knownVersion: cachedTenantVersion(tenantId) } : undefined,
   });
   if ("dbQueries" in verdict) c.var.cost.dbQueries += verdict.dbQueries;
 
@@ -159,6 +172,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
         idempotency: verdict.idempotency,
         session: verdict.session,
         quota: { used: verdict.dailyCount, limit: gateLimits(config).dailyByTier[verdict.tier] },
+        governance: verdict.governance,
       };
     }
     case "rejected":
@@ -238,6 +252,8 @@ export interface RequireTenantOptions {
   countsQuota?: boolean;
   /** Replays the stored response for a repeated `Idempotency-Key` (24 h). */
   idempotent?: boolean;
+  /** The route evaluates policies: `c.var.governance` gets the tenant's own policies and overrides. */
+  governance?: boolean;
 }
 
 const IDEMPOTENCY_KEY_MAX = 255;
@@ -261,11 +277,12 @@ export function requireTenant(options: RequireTenantOptions = {}): MiddlewareHan
       }
       idempotency = { key, fingerprint: await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`) };
     }
-    const outcome = await authenticateTenant(c, { countsQuota, idempotency });
+    const outcome = await authenticateTenant(c, { countsQuota, idempotency, governance: options.governance });
     if (!outcome.ok) return restAuthFailure(c, outcome.failure);
     const { identity } = outcome;
     c.set("identity", identity);
     c.set("quota", outcome.quota);
+    if (outcome.governance) c.set("governance", outcome.governance);
     c.set("records", []);
     c.set("log", c.var.log.with({ tenantId: identity.tenantId }));
 

@@ -6,7 +6,10 @@
 import type { Context } from "hono";
 import type { GovernanceRecord } from "../audit/records";
 import type { AppEnv, Identity } from "../http/context";
-import { type Policy, systemPolicies } from "../policy/posture";
+import type { ActiveOverride, GovernanceState } from "../limits/tenant-gate";
+import type { PolicyGroups } from "../policy/engine";
+import { systemPolicies } from "../policy/posture";
+import { tenantPolicies } from "../policy/tenant-policies";
 
 export interface GovernedCall {
   identity: Identity;
@@ -16,21 +19,36 @@ export interface GovernedCall {
   client?: string;
   /** `X-User-Email`, when the plugin sends one. */
   userEmail?: string;
-  policies: readonly Policy[];
+  /** The system policies under this deployment's posture, then the tenant's own. */
+  policies: PolicyGroups;
+  /** The tenant's live overrides (empty where the route did not ask for governance). */
+  overrides: readonly ActiveOverride[];
   /** Audit and decision rows, sent to the tenant's gate after the response. */
   records: GovernanceRecord[];
 }
 
 const header = (c: Context<AppEnv>, name: string, max: number) => c.req.header(name)?.trim().slice(0, max) || undefined;
 
-export function governedCall(c: Context<AppEnv>, identity: Identity, records: GovernanceRecord[]): GovernedCall {
+/**
+ * The call context of a governed request. `governance` (from the tenant gate) adds the tenant's own
+ * policies and overrides; without it only the system policies apply.
+ */
+export function governedCall(
+  c: Context<AppEnv>,
+  identity: Identity,
+  records: GovernanceRecord[],
+  governance?: GovernanceState,
+): GovernedCall {
+  const system = systemPolicies(c.var.config.SQLI_ACTION);
+  const own = governance ? tenantPolicies(identity.tenantId, governance.version, governance.policies) : [];
   return {
     identity,
     requestId: c.var.requestId,
     nowMs: Date.now(),
     client: header(c, "X-Axonflow-Client", 255),
     userEmail: header(c, "X-User-Email", 255),
-    policies: systemPolicies(c.var.config.SQLI_ACTION),
+    policies: own.length > 0 ? [system, own] : [system],
+    overrides: governance?.overrides ?? [],
     records,
   };
 }

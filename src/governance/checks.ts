@@ -6,7 +6,9 @@
  */
 import { AUDIT_QUERY_MAX_CHARS, type AuditRequestType, type CallSite } from "../audit/records";
 import { sha256Hex } from "../crypto";
+import type { ActiveOverride } from "../limits/tenant-gate";
 import {
+  blockReasonFor,
   evaluateRequest,
   evaluateResponse,
   type PolicyMatch,
@@ -65,7 +67,7 @@ async function record(
   decisionId: string,
   evaluation: RequestEvaluation | ResponseEvaluation,
   text: string,
-  extra: { connectorType: string; operation?: string; redacted: boolean },
+  extra: { connectorType: string; operation?: string; redacted: boolean; overrideId?: string },
 ): Promise<void> {
   const { identity } = call;
   const timestamp = new Date(call.nowMs).toISOString();
@@ -92,6 +94,7 @@ async function record(
     policyMatches: storedMatches(evaluation.matches),
     statementHash,
     clientName: call.client,
+    overrideId: extra.overrideId,
   });
   call.records.push({
     kind: "audit",
@@ -112,6 +115,7 @@ async function record(
       policies_evaluated: evaluation.policiesEvaluated,
       matched_policies: evaluation.matches.map((m) => m.policy.id),
       block_reason: evaluation.blockReason,
+      override_id: extra.overrideId,
       client: call.client,
     },
     decisionId,
@@ -125,24 +129,56 @@ export interface DecisionSite {
   requestType: AuditRequestType;
 }
 
+/** The live override that lets this match through, if any (never for a non-overridable policy). */
+function overrideFor(
+  match: PolicyMatch,
+  overrides: readonly ActiveOverride[],
+  connectorType: string,
+): ActiveOverride | undefined {
+  if (!match.policy.allowOverride) return undefined;
+  return overrides.find(
+    (o) => o.policyId === match.policy.id && (o.toolSignature === null || o.toolSignature === connectorType),
+  );
+}
+
+/**
+ * Applies the tenant's overrides: a block whose policy has a live override no longer decides;
+ * the next block that has none does. Returns the override that turned the verdict into an allow.
+ */
+function applyOverrides(
+  evaluation: RequestEvaluation,
+  overrides: readonly ActiveOverride[],
+  connectorType: string,
+): ActiveOverride | undefined {
+  if (!evaluation.blocking || overrides.length === 0) return undefined;
+  const first = overrideFor(evaluation.blocking, overrides, connectorType);
+  if (!first) return undefined;
+  const remaining = evaluation.matches.find((m) => m.action === "block" && !overrideFor(m, overrides, connectorType));
+  evaluation.blocking = remaining;
+  evaluation.blockReason = remaining ? blockReasonFor(remaining) : undefined;
+  return remaining ? undefined : first;
+}
+
 /** Evaluates a statement at a call site and leaves its decision and audit rows on the call. */
 export async function decideRequest(
   call: GovernedCall,
   site: DecisionSite,
   request: CheckInputRequest,
-): Promise<{ evaluation: RequestEvaluation; decisionId: string }> {
+): Promise<{ evaluation: RequestEvaluation; decisionId: string; override?: ActiveOverride }> {
   const evaluation = evaluateRequest(call.policies, site.scope, {
     statement: request.statement,
     connectorType: request.connectorType,
     parameters: request.parameters,
   });
+  const override = applyOverrides(evaluation, call.overrides, request.connectorType);
   const decisionId = crypto.randomUUID();
   await record(call, site, decisionId, evaluation, request.statement, {
     connectorType: request.connectorType,
     operation: request.operation,
     redacted: evaluation.redactedStatement !== undefined,
+    overrideId: override?.id,
   });
-  return { evaluation, decisionId };
+  return { evaluation, decisionId, override };
 }
 
 /** check_policy / check-input: HTTP 200 when allowed, 403 when blocked on REST (same body). */
@@ -151,7 +187,7 @@ export async function checkInput(
   request: CheckInputRequest,
   surface: CheckSurface,
 ): Promise<CheckAnswer> {
-  const { evaluation, decisionId } = await decideRequest(
+  const { evaluation, decisionId, override } = await decideRequest(
     call,
     {
       scope: "mcp:request",
@@ -187,11 +223,13 @@ export async function checkInput(
     if (surface === "rest") body.redaction_evaluated = true;
     return { allowed: false, body };
   }
+  const overridden = override ? { override_existing_id: override.id } : {};
   if (surface === "mcp") {
     const body: Record<string, unknown> = {
       allowed: true,
       decision_id: decisionId,
       policies_evaluated: evaluation.policiesEvaluated,
+      ...overridden,
     };
     if (redacted) {
       body.requires_redaction = true;
@@ -205,6 +243,7 @@ export async function checkInput(
       allowed: true,
       policies_evaluated: evaluation.policiesEvaluated,
       decision_id: decisionId,
+      ...overridden,
       ...(redacted ? { redacted: true, redacted_statement: evaluation.redactedStatement } : {}),
       redaction_evaluated: true,
     },

@@ -2,6 +2,7 @@ import type { GovernanceRecord } from "../audit/records";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Env } from "../env";
+import type { GovernanceState } from "../limits/tenant-gate";
 import type { Logger } from "./log";
 
 export type Tier = "Free" | "Pro" | "Premium";
@@ -35,6 +36,8 @@ export interface AppVariables {
   identity: Identity;
   /** Set by requireTenant: requests counted today, this one included, and the tier's daily quota. */
   quota: { used: number; limit: number };
+  /** Set by requireTenant({ governance: true }): the tenant's own policies and live overrides. */
+  governance: GovernanceState;
   /** Audit and decision rows of a governed REST request (requireTenant sends them after the response). */
   records: GovernanceRecord[];
 }

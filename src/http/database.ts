@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { Database } from "../db/client";
+import { Database, type Tx } from "../db/client";
 import { checkAppRole } from "../db/guard";
+import { withOrgScope } from "../db/scope";
 import type { AppEnv } from "./context";
 import { defer } from "./defer";
 import { errorA, SERVICE_UNAVAILABLE } from "./errors";
@@ -57,3 +58,31 @@ export const requireDatabase: MiddlewareHandler<AppEnv> = async (c, next) =>
     },
     () => errorA(c, 503, SERVICE_UNAVAILABLE),
   );
+
+/** The database could not be used (no app-role URL, a role that bypasses RLS, or unreachable). */
+export class DatabaseUnavailable extends Error {
+  constructor() {
+    super("database unavailable");
+    this.name = "DatabaseUnavailable";
+  }
+}
+
+/**
+ * Runs `fn` in one transaction scoped to `orgId` on the request's app-role connection, for code
+ * that is not a route of its own (MCP tools); throws DatabaseUnavailable where a route would 503.
+ */
+export async function queryAsTenant<T>(c: Context<AppEnv>, orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let result: { value: T } | undefined;
+  await withRequestDatabase(
+    c,
+    async (db) => {
+      result = { value: await withOrgScope(db, orgId, fn) };
+      return undefined;
+    },
+    () => {
+      throw new DatabaseUnavailable();
+    },
+  );
+  if (!result) throw new DatabaseUnavailable();
+  return result.value;
+}

@@ -20,6 +20,25 @@ export function errorO(c: Context, status: ContentfulStatusCode, message: string
   return c.json({ success: false, error: message }, status);
 }
 
+/**
+ * The reference orchestrator's full error body (`OrchestratorResponse`), which its own routes
+ * (audit, overrides, decisions) answer: the message plus fixed empty fields, in Go struct order.
+ */
+export function errorOrchestrator(c: Context, status: ContentfulStatusCode, message: string) {
+  return c.json(
+    {
+      request_id: "",
+      success: false,
+      error: message,
+      redacted: false,
+      policy_info: null,
+      provider_info: null,
+      processing_time: "",
+    },
+    status,
+  );
+}
+
 /** Shape C: Go's `http.Error`, plain text with a trailing newline. */
 export function errorC(c: Context, status: ContentfulStatusCode, message: string) {
   return c.text(`${message}\n`, status, {

@@ -17,6 +17,16 @@ export const ErrorA = z.object({ error: z.object({ code: z.number().int(), messa
 export const ErrorB = z.object({ success: z.literal(false), error: z.string(), blocked: z.boolean() });
 /** The orchestrator's `{"success":false,"error":"…"}`. */
 export const ErrorO = z.object({ success: z.literal(false), error: z.string() });
+/** The reference orchestrator's full error body (audit, overrides, decisions). */
+export const ErrorOrchestrator = z.object({
+  request_id: z.string(),
+  success: z.literal(false),
+  error: z.string(),
+  redacted: z.boolean(),
+  policy_info: z.null(),
+  provider_info: z.null(),
+  processing_time: z.string(),
+});
 /** The V1 limit envelope (platform.md §4.4–4.7). */
 export const LimitEnvelope = z.object({
   error: z.string(),

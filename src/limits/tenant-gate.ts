@@ -9,8 +9,8 @@
  *                 (an object's id is only a hash of the tenant id)
  *   SQL tables    outbox (audit and decision rows), idempotency records, MCP sessions — see
  *                 gate-storage.ts
- * Memory only: the credential record and license rows by jti, cached ≤ CACHE_TTL_MS and dropped
- * by invalidate().
+ * Memory only: the credential record, license rows by jti and the governance state (the tenant's
+ * own policies and live overrides), each cached ≤ CACHE_TTL_MS and dropped by invalidate().
  * Alarm: writes `pending` (last_seen_at/request_count through csaas_register_touch,
  * community_saas_daily_usage rows) and the outbox to Postgres at most once per flush interval,
  * never per request, and drops expired idempotency records and sessions.
@@ -22,12 +22,14 @@ import { insertRecords } from "../audit/store";
 import { type CredentialRecord, evaluateCredential } from "../auth/credential-policy";
 import { lookupCredential } from "../auth/credential-store";
 import { loadConfig } from "../config";
+import { sha256Hex } from "../crypto";
 import { Database } from "../db/client";
 import { checkAppRole } from "../db/guard";
 import { withOrgScope } from "../db/scope";
 import type { Env } from "../env";
 import type { Tier } from "../http/context";
 import { createLogger, errorMessage } from "../http/log";
+import type { TenantPolicyRow } from "../policy/tenant-policies";
 import {
   countAdmission,
   emptyCounters,
@@ -77,6 +79,28 @@ export interface AdmitRequest {
   idempotency?: { key: string; fingerprint: string };
   /** MCP session bookkeeping, decided in the same round trip. */
   session?: SessionOp;
+  /**
+   * Routes that evaluate policies ask for the tenant's governance state; `knownVersion` is the
+   * version of the tenant's policies the isolate already holds (their rows are sent only if it differs).
+   */
+  governance?: { knownVersion?: string };
+}
+
+/** An override that is live (not revoked, not expired). */
+export interface ActiveOverride {
+  id: string;
+  policyId: string;
+  toolSignature: string | null;
+  expiresAtMs: number;
+}
+
+/** What the routes that evaluate policies need of the tenant: its own policies and live overrides. */
+export interface GovernanceState {
+  /** Identifies the tenant's policy rows ("" when it has none). */
+  version: string;
+  overrides: ActiveOverride[];
+  /** The rows, when the isolate's known version differs from `version`. */
+  policies?: TenantPolicyRow[];
 }
 
 export type SessionOp =
@@ -95,6 +119,8 @@ export interface Admitted {
   idempotency?: IdempotencyLookup;
   /** Present for `end`: whether the session was live. */
   session?: "live" | "unknown";
+  /** Present when the request asked for it. */
+  governance?: GovernanceState;
 }
 
 /** What a governed request leaves behind, sent after the response (one RPC). */
@@ -130,6 +156,7 @@ interface PendingUsage {
 export class TenantGate extends DurableObject<Env> {
   readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1);
   readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16);
+  readonly #governance = new TtlCache<LoadedGovernance>(CACHE_TTL_MS, 1);
   readonly #tables = new GateTables(this.ctx.storage.sql);
   /** When the alarm is set for (null: none), as far as this instance knows; undefined until read. */
   #alarmAt: number | null | undefined;
@@ -176,6 +203,10 @@ export class TenantGate extends DurableObject<Env> {
     );
   }
 
+  #governanceFor(orgId: string, nowMs: number): Promise<Loaded<LoadedGovernance>> {
+    return this.#governance.get(orgId, nowMs, () => this.#withDatabase((db) => loadGovernance(db, orgId)));
+  }
+
   /** Decides one request. See the module comment for the order of checks. */
   async admit(request: AdmitRequest): Promise<AdmitVerdict> {
     const log = createLogger({ tenantId: request.tenantId });
@@ -208,6 +239,18 @@ export class TenantGate extends DurableObject<Env> {
       } catch (error) {
         log.log("error", "license_lookup_failed", { error: errorMessage(error) });
         license = "lookup_failed";
+      }
+    }
+
+    let governance: LoadedGovernance | undefined;
+    if (credential.ok && request.governance) {
+      try {
+        const found = await this.#governanceFor(credential.orgId, request.nowMs);
+        dbQueries += found.queries;
+        governance = found.value;
+      } catch (error) {
+        log.log("error", "governance_lookup_failed", { error: errorMessage(error) });
+        return { kind: "unavailable" };
       }
     }
 
@@ -248,6 +291,13 @@ export class TenantGate extends DurableObject<Env> {
       admitted.idempotency = this.#tables.lookupIdempotency(key, fingerprint, request.nowMs);
     }
     if (request.session) admitted.session = this.#applySession(request.session, request.nowMs);
+    if (governance) {
+      admitted.governance = {
+        version: governance.version,
+        overrides: governance.overrides.filter((o) => o.expiresAtMs > request.nowMs),
+        ...(request.governance?.knownVersion === governance.version ? {} : { policies: governance.policies }),
+      };
+    }
     return admitted;
   }
 
@@ -313,10 +363,14 @@ export class TenantGate extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(atMs);
   }
 
-  /** Drops cached credential state so the next request re-reads Postgres (revocation, sweep, erasure). */
+  /**
+   * Drops cached credential, license and governance state so the next request re-reads Postgres
+   * (revocation, sweep, erasure, a changed policy or override).
+   */
   async invalidate(): Promise<void> {
     this.#credentials.clear();
     this.#licenses.clear();
+    this.#governance.clear();
   }
 
   /**
@@ -409,6 +463,48 @@ export class TenantGate extends DurableObject<Env> {
     }
     return total;
   }
+}
+
+interface LoadedGovernance {
+  version: string;
+  overrides: ActiveOverride[];
+  policies: TenantPolicyRow[];
+}
+
+/** The tenant's enabled policy rows and live overrides, in one round trip under its org scope. */
+async function loadGovernance(db: Database, orgId: string): Promise<LoadedGovernance> {
+  const row = await withOrgScope(db, orgId, async (tx) => {
+    const result = await tx.execute<{
+      policies: TenantPolicyRow[];
+      overrides: Array<Record<string, string | null>>;
+    }>(sql`
+      select
+        (select coalesce(json_agg(json_build_object(
+            'policy_id', p.policy_id, 'name', p.name, 'description', p.description, 'category', p.category,
+            'pattern', p.pattern, 'severity', p.severity, 'action', p.action, 'priority', p.priority,
+            'version', p.version, 'risk_level', p.risk_level, 'allow_override', p.allow_override,
+            'connector_type', p.metadata->>'connector_type')
+          order by p.priority desc, p.created_at, p.policy_id), '[]'::json)
+         from static_policies p
+         where p.tier = 'tenant' and p.enabled and p.deleted_at is null) as policies,
+        (select coalesce(json_agg(json_build_object(
+            'id', o.id, 'policy_id', o.policy_id, 'tool_signature', o.tool_signature, 'expires_at', o.expires_at)
+          order by o.created_at desc), '[]'::json)
+         from policy_overrides o
+         where o.revoked_at is null and o.expires_at > now()) as overrides`);
+    return result.rows[0];
+  });
+  const policies = row?.policies ?? [];
+  return {
+    version: policies.length === 0 ? "" : await sha256Hex(JSON.stringify(policies)),
+    policies,
+    overrides: (row?.overrides ?? []).map((o) => ({
+      id: String(o.id),
+      policyId: String(o.policy_id),
+      toolSignature: o.tool_signature ?? null,
+      expiresAtMs: Date.parse(String(o.expires_at)),
+    })),
+  };
 }
 
 /** Why a presented license stops an otherwise authenticated request, if it does. */

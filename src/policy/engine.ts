@@ -126,15 +126,38 @@ function compiledScope(policies: readonly Policy[], scope: PlaneScope): Compiled
   return entry;
 }
 
+/** The policy sets one call evaluates together: the system's, then the tenant's own. */
+export type PolicyGroups = readonly (readonly Policy[])[];
+
 /** The reference's `policies_evaluated`: rows loaded for the phase (activated integration rows included). */
-function loadedCount(policies: readonly Policy[], scope: PlaneScope, connectorType: string): number {
+function loadedCount(groups: PolicyGroups, scope: PlaneScope, connectorType: string): number {
   const phase = phaseOf(scope);
-  return policies.filter(
-    (p) => (p.phase === "both" || p.phase === phase) && (!p.activatedBy || appliesTo(p, connectorType)),
-  ).length;
+  let count = 0;
+  for (const policies of groups) {
+    count += policies.filter(
+      (p) => (p.phase === "both" || p.phase === phase) && (!p.activatedBy || appliesTo(p, connectorType)),
+    ).length;
+  }
+  return count;
 }
 
-function blockReasonFor(match: PolicyMatch): string {
+/** Evaluation order across groups: priority first, then the group, then the row's place in it. */
+function inEvaluationOrder(groups: PolicyGroups, matches: PolicyMatch[]): PolicyMatch[] {
+  const rank = (policy: Policy): [number, number] => {
+    for (let g = 0; g < groups.length; g++) {
+      const i = (groups[g] as readonly Policy[]).indexOf(policy);
+      if (i >= 0) return [g, i];
+    }
+    return [groups.length, 0];
+  };
+  return matches
+    .map((match) => ({ match, at: rank(match.policy) }))
+    .sort((a, b) => b.match.policy.priority - a.match.policy.priority || a.at[0] - b.at[0] || a.at[1] - b.at[1])
+    .map(({ match }) => match);
+}
+
+/** `block_reason` of a blocking match: the policy's description (the reference's wording), or where it matched. */
+export function blockReasonFor(match: PolicyMatch): string {
   const { policy, field } = match;
   if (field) return `Blocked by policy ${policy.name} in ${field}`;
   return policy.description || `Blocked by policy: ${policy.name}`;
@@ -163,26 +186,24 @@ export interface RequestInput {
  * Request phase (check_policy, check-input, pre-check, /api/request). Every row runs; the first
  * block in evaluation order is the verdict.
  */
-export function evaluateRequest(
-  policies: readonly Policy[],
-  scope: PlaneScope,
-  input: RequestInput,
-): RequestEvaluation {
-  const site = compiledScope(policies, scope);
-  const matches: PolicyMatch[] = [];
+export function evaluateRequest(groups: PolicyGroups, scope: PlaneScope, input: RequestInput): RequestEvaluation {
+  const sites = groups.map((policies) => compiledScope(policies, scope));
+  const found: PolicyMatch[] = [];
   const seen = new Set<string>();
   const redactions: Span[] = [];
 
   const scan = (text: string, field?: string) => {
-    for (const policy of site.candidates(text)) {
-      if (seen.has(policy.id) || !appliesTo(policy, input.connectorType)) continue;
-      const action = policy.actions[scope] as PolicyAction;
-      const hits = site.hits(policy, text, action === "redact" && field === undefined);
-      if (hits.length === 0) continue;
-      seen.add(policy.id);
-      matches.push({ policy, action, ...(field ? { field } : {}) });
-      if (action === "redact" && field === undefined) {
-        for (const [start, end] of hits) redactions.push({ start, end, policy });
+    for (const site of sites) {
+      for (const policy of site.candidates(text)) {
+        if (seen.has(policy.id) || !appliesTo(policy, input.connectorType)) continue;
+        const action = policy.actions[scope] as PolicyAction;
+        const hits = site.hits(policy, text, action === "redact" && field === undefined);
+        if (hits.length === 0) continue;
+        seen.add(policy.id);
+        found.push({ policy, action, ...(field ? { field } : {}) });
+        if (action === "redact" && field === undefined) {
+          for (const [start, end] of hits) redactions.push({ start, end, policy });
+        }
       }
     }
   };
@@ -190,10 +211,10 @@ export function evaluateRequest(
   for (const key of Object.keys(input.parameters ?? {}).sort()) {
     scan(scanText(input.parameters?.[key]), `parameter '${key}'`);
   }
-  matches.sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy));
+  const matches = inEvaluationOrder(groups, found);
 
   const result: RequestEvaluation = {
-    policiesEvaluated: loadedCount(policies, scope, input.connectorType),
+    policiesEvaluated: loadedCount(groups, scope, input.connectorType),
     matches,
     ...verdict(matches),
   };
@@ -228,25 +249,23 @@ function stringLeaves(value: unknown, visit: (text: string) => string): unknown 
  * Response phase (check_output, check-output): the message, or every string value of the rows,
  * is scanned; `redact` rows are rewritten everywhere they are accepted, unless a row blocks.
  */
-export function evaluateResponse(
-  policies: readonly Policy[],
-  scope: PlaneScope,
-  input: ResponseInput,
-): ResponseEvaluation {
-  const site = compiledScope(policies, scope);
+export function evaluateResponse(groups: PolicyGroups, scope: PlaneScope, input: ResponseInput): ResponseEvaluation {
+  const sites = groups.map((policies) => compiledScope(policies, scope));
   const matched = new Map<string, PolicyMatch>();
   let redactedAny = false;
 
   /** Scans one text, records matches, and returns it redacted. */
   const process = (text: string): string => {
     const spans: Span[] = [];
-    for (const policy of site.candidates(text)) {
-      if (!appliesTo(policy, input.connectorType)) continue;
-      const action = policy.actions[scope] as PolicyAction;
-      const hits = site.hits(policy, text, action === "redact");
-      if (hits.length === 0) continue;
-      if (!matched.has(policy.id)) matched.set(policy.id, { policy, action });
-      if (action === "redact") for (const [start, end] of hits) spans.push({ start, end, policy });
+    for (const site of sites) {
+      for (const policy of site.candidates(text)) {
+        if (!appliesTo(policy, input.connectorType)) continue;
+        const action = policy.actions[scope] as PolicyAction;
+        const hits = site.hits(policy, text, action === "redact");
+        if (hits.length === 0) continue;
+        if (!matched.has(policy.id)) matched.set(policy.id, { policy, action });
+        if (action === "redact") for (const [start, end] of hits) spans.push({ start, end, policy });
+      }
     }
     if (spans.length === 0) return text;
     redactedAny = true;
@@ -256,9 +275,9 @@ export function evaluateResponse(
   const redactedMessage = input.message === undefined ? undefined : process(input.message);
   const redactedRows =
     input.rows === undefined ? undefined : (input.rows.map((row) => stringLeaves(row, process)) as unknown[]);
-  const matches = [...matched.values()].sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy));
+  const matches = inEvaluationOrder(groups, [...matched.values()]);
   const result: ResponseEvaluation = {
-    policiesEvaluated: loadedCount(policies, scope, input.connectorType),
+    policiesEvaluated: loadedCount(groups, scope, input.connectorType),
     matches,
     ...verdict(matches),
   };

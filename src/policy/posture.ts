@@ -42,6 +42,8 @@ export interface Policy {
   executionScoped: boolean;
   /** `connector_type` prefix that activates the row (integration rows), else always active. */
   activatedBy?: string;
+  /** Tenant rows: the one `connector_type` the row applies to (absent or `*`: every tool). */
+  connector?: string;
   phase: PolicyPhase;
   riskLevel: RiskLevel;
   allowOverride: boolean;

@@ -20,7 +20,7 @@ interface Entry {
 }
 
 const request = (entry: Entry) =>
-  evaluateRequest(policies, "mcp:request", {
+  evaluateRequest([policies], "mcp:request", {
     statement: entry.statement,
     connectorType: entry.connector_type ?? DEFAULT_CONNECTOR,
   });
@@ -56,7 +56,7 @@ describe("policy corpus", () => {
     const misses = attacks
       .filter((a) => a.plane === "response")
       .map((a) => {
-        const result = evaluateResponse(policies, "mcp:response", {
+        const result = evaluateResponse([policies], "mcp:response", {
           connectorType: DEFAULT_CONNECTOR,
           message: a.statement,
         });

@@ -65,14 +65,14 @@ const status = (allowed: boolean): ContentfulStatusCode => (allowed ? 200 : 403)
 export function checkRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post("/api/v1/mcp/check-input", requireTenant({ idempotent: true }), async (c) => {
+  app.post("/api/v1/mcp/check-input", requireTenant({ idempotent: true, governance: true }), async (c) => {
     const body = await readBody(c, checkInputBody);
     if (!body.ok) return body.response;
     const { connector_type: connectorType, statement } = body.value;
     if (!connectorType) return errorB(c, 400, "connector_type is required");
     if (!statement) return errorB(c, 400, "statement is required");
     const answer = await checkInput(
-      governedCall(c, c.var.identity, c.var.records),
+      governedCall(c, c.var.identity, c.var.records, c.var.governance),
       {
         connectorType,
         statement,

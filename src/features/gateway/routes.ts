@@ -59,12 +59,12 @@ async function parse<T extends { client_id?: string }>(c: Context<AppEnv>, schem
 export function gatewayRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post("/api/policy/pre-check", requireTenant(), async (c) => {
+  app.post("/api/policy/pre-check", requireTenant({ governance: true }), async (c) => {
     const body = await parse(c, preCheckBody);
     if (!body.ok) return body.response;
     const query = body.value.query;
     if (!query) return errorB(c, 400, "query is required");
-    const call = governedCall(c, c.var.identity, c.var.records);
+    const call = governedCall(c, c.var.identity, c.var.records, c.var.governance);
     const { evaluation, decisionId } = await decideRequest(
       call,
       { scope: "gateway_request:request", callSite: "pre_check", requestType: "policy_pre_check" },
@@ -108,14 +108,14 @@ export function gatewayRoutes(): Hono<AppEnv> {
   });
 
   for (const path of ["/api/request", "/api/v1/request"]) {
-    app.post(path, requireTenant({ countsQuota: false }), async (c) => {
+    app.post(path, requireTenant({ countsQuota: false, governance: true }), async (c) => {
       const body = await parse(c, clientRequestBody);
       if (!body.ok) return body.response;
       const query = body.value.query;
       if (!query) return errorB(c, 400, "query is required");
       const started = Date.now();
       const { evaluation } = await decideRequest(
-        governedCall(c, c.var.identity, c.var.records),
+        governedCall(c, c.var.identity, c.var.records, c.var.governance),
         { scope: "proxy_request:request", callSite: "request", requestType: "gateway_request" },
         { statement: query, connectorType: "" },
       );

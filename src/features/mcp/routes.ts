@@ -15,9 +15,11 @@ import { randomHex } from "../../crypto";
 import { governedCall } from "../../governance/call";
 import { readBodyText } from "../../http/body";
 import type { AppEnv } from "../../http/context";
+import { queryAsTenant } from "../../http/database";
 import { createRoute, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
 import { jsonRpcLimitResponse, perMinuteResponse } from "../../limits/envelopes";
+import { invalidateTenantGate } from "../../limits/gate-client";
 import { type JsonRpcId, jsonRpcIdSchema, parseMessage, RPC_ERROR, rpcError, rpcResult, toolResult } from "./jsonrpc";
 import { callTool, TOOL_DESCRIPTORS } from "./tools";
 
@@ -105,6 +107,7 @@ async function handlePost(c: Context<AppEnv>): Promise<Response> {
   const protocolVersion = negotiateProtocol(c, params);
   const outcome = await authenticateTenant(c, {
     countsQuota: method === "tools/call",
+    governance: method === "tools/call",
     session: sessionId ? { op: "create", id: sessionId, protocolVersion, clientName: clientName(params) } : undefined,
   });
   if (!outcome.ok) return authFailureResponse(outcome.failure, id);
@@ -129,7 +132,13 @@ async function handlePost(c: Context<AppEnv>): Promise<Response> {
       return rpcResponse(rpcResult(id, { tools: TOOL_DESCRIPTORS }));
     default: {
       const records: GovernanceRecord[] = [];
-      const called = await callTool(params, governedCall(c, identity, records));
+      const called = await callTool(params, {
+        call: governedCall(c, identity, records, outcome.governance),
+        query: (fn) => queryAsTenant(c, identity.orgId, fn),
+        invalidateGate: async () => {
+          await invalidateTenantGate(c.env, identity.tenantId);
+        },
+      });
       deferRecords(c, identity.tenantId, { records });
       switch (called.kind) {
         case "invalid_params":

@@ -4,9 +4,20 @@
  * error (`isError`) with the reference's message, which plugins treat as "no decision" and allow.
  */
 import { z } from "zod";
+import type { Tx } from "../../db/client";
 import type { GovernedCall } from "../../governance/call";
 import { checkInput, checkOutput } from "../../governance/checks";
+import {
+  actorOf,
+  createOverride,
+  createOverrideBody,
+  listOverrides,
+  type Outcome,
+  revokeOverride,
+} from "../../governance/overrides";
 import { recordToolCall, toolCallSchema } from "../../governance/tool-audit";
+import { DatabaseUnavailable } from "../../http/database";
+import { SERVICE_UNAVAILABLE } from "../../http/errors";
 import type { LimitResponse } from "../../limits/envelopes";
 import { BUY_URL, UPGRADE_URL } from "../../limits/envelopes";
 import { formatCount, PRO_OFFER, TIERS } from "../../tiers";
@@ -17,13 +28,22 @@ export type ToolOutcome =
   | { kind: "invalid_params"; message: string }
   | { kind: "limit"; limit: LimitResponse };
 
+/** What a tool may use: the governed call, the tenant's data, and the gate's invalidation. */
+export interface ToolContext {
+  call: GovernedCall;
+  /** One transaction under the tenant's org scope; throws DatabaseUnavailable. */
+  query<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Makes the tenant's gate re-read its governance state (after an override or policy change). */
+  invalidateGate(): Promise<void>;
+}
+
 interface Tool {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
   /** Argument types (an issue here is -32602). */
   args: z.ZodType<Record<string, unknown>>;
-  run(args: Record<string, unknown>, call: GovernedCall): Promise<ToolOutcome>;
+  run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome>;
 }
 
 const result = (payload: unknown): ToolOutcome => ({ kind: "result", payload });
@@ -110,7 +130,7 @@ const TOOLS: Tool[] = [
       ["connector_type", "statement"],
     ),
     args: checkPolicyArgs,
-    async run(args, call) {
+    async run(args, { call }) {
       const a = args as z.infer<typeof checkPolicyArgs>;
       if (!a.connector_type || !a.statement) return toolError("connector_type and statement are required");
       const answer = await checkInput(
@@ -139,7 +159,7 @@ const TOOLS: Tool[] = [
       ["connector_type"],
     ),
     args: checkOutputArgs,
-    async run(args, call) {
+    async run(args, { call }) {
       const a = args as z.infer<typeof checkOutputArgs>;
       if (!a.connector_type) return toolError("connector_type is required");
       const answer = await checkOutput(
@@ -167,7 +187,7 @@ const TOOLS: Tool[] = [
       ["tool_name", "input", "success"],
     ),
     args: auditArgs,
-    async run(args, call) {
+    async run(args, { call }) {
       const a = args as z.infer<typeof auditArgs>;
       const toolName = a.tool_name?.trim();
       if (!toolName) return toolError("tool_name is required");
@@ -191,7 +211,7 @@ const TOOLS: Tool[] = [
       "Return the calling tenant's id, its current tier and where to upgrade (the tenant id is what Stripe Checkout asks for). Available on every tier.",
     inputSchema: object({}),
     args: emptyArgs,
-    async run(_args, call) {
+    async run(_args, { call }) {
       return result({
         buy_url: BUY_URL,
         success: true,
@@ -206,16 +226,91 @@ const TOOLS: Tool[] = [
     description: "Return what Plugin Pro adds over Free, as data. Available on every tier.",
     inputSchema: object({}),
     args: emptyArgs,
-    async run(_args, call) {
+    async run(_args, { call }) {
       return result(proFeatures(call));
     },
   },
 ];
 
-const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+const overrideArgs = createOverrideBody.extend({ ttl_seconds: z.number().optional() });
+const deleteOverrideArgs = z.object({ override_id: str.optional() });
+const listOverridesArgs = z.object({ policy_id: str.optional(), include_revoked: z.boolean().optional() });
+
+/** A tool result from a data outcome; failures read "<what> failed: <message>" as tool errors. */
+function outcomeResult<T>(what: string, outcome: Outcome<T>): ToolOutcome {
+  return outcome.ok ? result(outcome.value) : toolError(`${what} failed: ${outcome.message}`);
+}
+
+const OVERRIDE_TOOLS: Tool[] = [
+  {
+    name: "create_override",
+    description:
+      "Let one blocking policy through for a while, with a written reason (a session override). TTL is clamped to 60..86400 seconds (default 3600). Critical policies and policies with allow_override=false cannot be overridden.",
+    inputSchema: object(
+      {
+        policy_id: { type: "string", description: "Policy to override (as in blocked_by / policy_matches)." },
+        policy_type: { type: "string", enum: ["static", "dynamic"], description: "Policy type." },
+        override_reason: { type: "string", description: "Why the override is needed (1-500 characters)." },
+        tool_signature: { type: "string", description: "Optional: only for this tool (connector_type)." },
+        ttl_seconds: { type: "number", description: "Requested lifetime in seconds (default 3600, 60..86400)." },
+      },
+      ["policy_id", "policy_type", "override_reason"],
+    ),
+    args: overrideArgs,
+    async run(args, ctx) {
+      const a = args as z.infer<typeof overrideArgs>;
+      if (!a.policy_id?.trim() || !a.policy_type || !a.override_reason?.trim()) {
+        return toolError("policy_id, policy_type, and override_reason are required");
+      }
+      const { identity, userEmail, nowMs } = ctx.call;
+      const outcome = await ctx.query((tx) => createOverride(tx, identity, actorOf(userEmail, identity), a, nowMs));
+      if (outcome.ok) await ctx.invalidateGate();
+      return outcomeResult("create override", outcome);
+    },
+  },
+  {
+    name: "delete_override",
+    description: "Revoke an override; the next policy check no longer consults it.",
+    inputSchema: object({ override_id: { type: "string", description: "The id create_override returned." } }, [
+      "override_id",
+    ]),
+    args: deleteOverrideArgs,
+    async run(args, ctx) {
+      const id = (args as z.infer<typeof deleteOverrideArgs>).override_id?.trim();
+      if (!id) return toolError("override_id is required");
+      const { identity, userEmail, nowMs } = ctx.call;
+      const outcome = await ctx.query((tx) => revokeOverride(tx, id, actorOf(userEmail, identity), nowMs));
+      if (outcome.ok) await ctx.invalidateGate();
+      return outcomeResult("delete override", outcome);
+    },
+  },
+  {
+    name: "list_overrides",
+    description: "List the tenant's overrides, newest first, to audit or revoke them.",
+    inputSchema: object({
+      policy_id: { type: "string", description: "Only overrides of this policy." },
+      include_revoked: { type: "boolean", description: "Include revoked overrides. Default false." },
+    }),
+    args: listOverridesArgs,
+    async run(args, ctx) {
+      const a = args as z.infer<typeof listOverridesArgs>;
+      const listed = await ctx.query((tx) =>
+        listOverrides(tx, { policyId: a.policy_id?.trim() || undefined, includeRevoked: a.include_revoked === true }),
+      );
+      return result(listed);
+    },
+  },
+];
+
+const ALL_TOOLS = [...TOOLS, ...OVERRIDE_TOOLS];
+const BY_NAME = new Map(ALL_TOOLS.map((tool) => [tool.name, tool]));
 
 /** `tools/list`: every tool with its object input schema. */
-export const TOOL_DESCRIPTORS = TOOLS.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+export const TOOL_DESCRIPTORS = ALL_TOOLS.map(({ name, description, inputSchema }) => ({
+  name,
+  description,
+  inputSchema,
+}));
 
 const callParams = z.object({
   name: z.string(),
@@ -223,7 +318,7 @@ const callParams = z.object({
 });
 
 /** `tools/call`: finds the tool, checks its arguments, runs it. */
-export async function callTool(params: unknown, call: GovernedCall): Promise<ToolOutcome> {
+export async function callTool(params: unknown, ctx: ToolContext): Promise<ToolOutcome> {
   const parsed = callParams.safeParse(params);
   if (!parsed.success) return { kind: "invalid_params", message: "Invalid tool call parameters" };
   if (!parsed.data.name) return { kind: "invalid_params", message: "Missing tool name in tools/call" };
@@ -235,5 +330,10 @@ export async function callTool(params: unknown, call: GovernedCall): Promise<Too
     const field = issue?.path.join(".") || "arguments";
     return { kind: "invalid_params", message: `Invalid arguments for ${tool.name}: ${field}: ${issue?.message}` };
   }
-  return tool.run(args.data, call);
+  try {
+    return await tool.run(args.data, ctx);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailable) return toolError(SERVICE_UNAVAILABLE);
+    throw error;
+  }
 }

@@ -13,17 +13,34 @@ export interface TierPolicy {
   approvalsPer7Days: number;
   /** Whether `axonflow_get_cost_estimate` answers (Free gets the `feature_pro_only` envelope). */
   costPreflight: boolean;
+  /** How far back, and how many rows at most, the decision list shows. */
+  decisionList: { windowHours: number; maxRows: number };
 }
 
 export const TIERS: Record<Tier, TierPolicy> = {
-  Free: { dailyEvents: 200, auditRetentionDays: 3, activePolicies: 4, approvalsPer7Days: 2, costPreflight: false },
-  Pro: { dailyEvents: 1000, auditRetentionDays: 30, activePolicies: 50, approvalsPer7Days: 20, costPreflight: true },
+  Free: {
+    dailyEvents: 200,
+    auditRetentionDays: 3,
+    activePolicies: 4,
+    approvalsPer7Days: 2,
+    costPreflight: false,
+    decisionList: { windowHours: 24, maxRows: 5 },
+  },
+  Pro: {
+    dailyEvents: 1000,
+    auditRetentionDays: 30,
+    activePolicies: 50,
+    approvalsPer7Days: 20,
+    costPreflight: true,
+    decisionList: { windowHours: 30 * 24, maxRows: 100 },
+  },
   Premium: {
     dailyEvents: 5000,
     auditRetentionDays: 90,
     activePolicies: 50,
     approvalsPer7Days: 20,
     costPreflight: true,
+    decisionList: { windowHours: 90 * 24, maxRows: 1000 },
   },
 };
 

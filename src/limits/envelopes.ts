@@ -166,3 +166,25 @@ export function jsonRpcLimitResponse(limit: LimitResponse, id: string | number |
     headers: { "Content-Type": "application/json", ...limit.headers },
   });
 }
+
+/**
+ * 429 for a decision list longer than the tier shows (the reference's `decision_list_size`): no
+ * window, no `resets_at`, no Retry-After; one wording for every tier, as the reference sends it.
+ */
+export function decisionListLimitResponse(tier: Tier, limit: number): LimitResponse {
+  const free = TIERS.Free.decisionList;
+  const pro = TIERS.Pro.decisionList;
+  const wording = `Free tier shows the last ${free.maxRows} decisions in ${free.windowHours}h. Pro raises this to ${pro.maxRows} decisions in the last ${pro.windowHours / 24} days.`;
+  return {
+    status: 429,
+    envelope: {
+      error: wording,
+      limit_type: "decision_list_size",
+      tier,
+      limit,
+      remaining: 0,
+      upgrade: upgradeBlock(wording),
+    },
+    headers: limitHeaders("decision_list_size"),
+  };
+}

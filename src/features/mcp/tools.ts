@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Tx } from "../../db/client";
 import type { GovernedCall } from "../../governance/call";
 import { checkInput, checkOutput } from "../../governance/checks";
+import { explainDecision, listDecisions } from "../../governance/decisions";
 import {
   actorOf,
   createOverride,
@@ -19,7 +20,7 @@ import { recordToolCall, toolCallSchema } from "../../governance/tool-audit";
 import { DatabaseUnavailable } from "../../http/database";
 import { SERVICE_UNAVAILABLE } from "../../http/errors";
 import type { LimitResponse } from "../../limits/envelopes";
-import { BUY_URL, UPGRADE_URL } from "../../limits/envelopes";
+import { BUY_URL, decisionListLimitResponse, UPGRADE_URL } from "../../limits/envelopes";
 import { formatCount, PRO_OFFER, TIERS } from "../../tiers";
 import { rfc3339 } from "../../time";
 
@@ -302,7 +303,69 @@ const OVERRIDE_TOOLS: Tool[] = [
   },
 ];
 
-const ALL_TOOLS = [...TOOLS, ...OVERRIDE_TOOLS];
+const recentDecisionsArgs = z.object({
+  limit: z.number().optional(),
+  since: str.optional(),
+  decision: str.optional(),
+  policy_id: str.optional(),
+  tool_signature: str.optional(),
+});
+const explainArgs = z.object({ decision_id: str.optional() });
+
+const DECISION_TOOLS: Tool[] = [
+  {
+    name: "list_recent_decisions",
+    description:
+      "List the tenant's recent governance decisions (what was allowed, blocked or redacted), newest first. Free shows the last 5 in 24 hours, Pro 100 in 30 days; asking for more answers the upgrade envelope.",
+    inputSchema: object({
+      limit: { type: "integer", minimum: 1, maximum: 1000, description: "Rows to return (up to the tier's cap)." },
+      since: { type: "string", format: "date-time", description: "RFC3339 lower bound, clamped to the tier's window." },
+      decision: {
+        type: "string",
+        enum: ["allowed", "blocked", "redacted", "needs_approval", "error", "allow", "deny", "require_approval"],
+        description: "Only decisions with this verdict.",
+      },
+      policy_id: { type: "string", description: "Only decisions taken by this policy." },
+      tool_signature: { type: "string", description: "Only decisions for this tool (connector_type)." },
+    }),
+    args: recentDecisionsArgs,
+    async run(args, ctx) {
+      const a = args as z.infer<typeof recentDecisionsArgs>;
+      const filters = {
+        limit: a.limit === undefined ? undefined : String(Math.trunc(a.limit)),
+        since: a.since?.trim() || undefined,
+        decision: a.decision?.trim() || undefined,
+        policy_id: a.policy_id?.trim() || undefined,
+        tool_signature: a.tool_signature?.trim() || undefined,
+      };
+      const { identity, nowMs } = ctx.call;
+      const listed = await ctx.query((tx) => listDecisions(tx, identity.tier, filters, nowMs));
+      if (listed.kind === "invalid") return toolError(`list recent decisions failed: ${listed.message}`);
+      if (listed.kind === "over_cap") {
+        // The reference answers the cap as data, not as an error, so agents can show the upgrade.
+        const envelope = decisionListLimitResponse(identity.tier, listed.limit).envelope;
+        return result({ envelope, upgrade_required: true });
+      }
+      return result({ decisions: listed.decisions });
+    },
+  },
+  {
+    name: "explain_decision",
+    description:
+      "Explain a decision by its decision_id: the policies that matched, the reason, the risk, whether an override is available, and how often the policy fired in the 24 hours before.",
+    inputSchema: object({ decision_id: { type: "string", description: "The decision_id a check returned." } }, [
+      "decision_id",
+    ]),
+    args: explainArgs,
+    async run(args, ctx) {
+      const id = (args as z.infer<typeof explainArgs>).decision_id?.trim();
+      if (!id) return toolError("decision_id is required");
+      return outcomeResult("explain decision", await ctx.query((tx) => explainDecision(tx, id)));
+    },
+  },
+];
+
+const ALL_TOOLS = [...TOOLS, ...OVERRIDE_TOOLS, ...DECISION_TOOLS];
 const BY_NAME = new Map(ALL_TOOLS.map((tool) => [tool.name, tool]));
 
 /** `tools/list`: every tool with its object input schema. */

@@ -13,12 +13,15 @@ import type { Env } from "./env";
 import { auditRouteDocs, auditRoutes } from "./features/audit/routes";
 import { billingRouteDocs, billingRoutes } from "./features/billing/routes";
 import { checkRouteDocs, checkRoutes } from "./features/checks/routes";
+import { connectorRouteDocs, connectorRoutes } from "./features/connectors/routes";
+import { decisionRouteDocs, decisionRoutes } from "./features/decisions/routes";
 import { docsRoutes } from "./features/docs/routes";
 import { gatewayRouteDocs, gatewayRoutes } from "./features/gateway/routes";
 import { governanceRouteDocs, governanceRoutes } from "./features/governance/routes";
 import { CAPABILITIES } from "./features/health/capabilities";
 import { healthRouteDocs, healthRoutes } from "./features/health/routes";
 import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
+import { orchestratorRouteDocs, orchestratorRoutes } from "./features/orchestrator/routes";
 import { overrideRouteDocs, overrideRoutes } from "./features/overrides/routes";
 import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import type { AppEnv } from "./http/context";
@@ -111,6 +114,9 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     app.route("/", auditRoutes());
     app.route("/", gatewayRoutes());
     app.route("/", overrideRoutes());
+    app.route("/", connectorRoutes());
+    app.route("/", orchestratorRoutes());
+    app.route("/", decisionRoutes());
   }
   // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
   if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());
@@ -141,6 +147,9 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...auditRouteDocs,
     ...gatewayRouteDocs,
     ...overrideRouteDocs,
+    ...connectorRouteDocs,
+    ...orchestratorRouteDocs,
+    ...decisionRouteDocs,
     ...(config.STRIPE_WEBHOOK_SIGNING_SECRET ? billingRouteDocs : []),
   ];
 }

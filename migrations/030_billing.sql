@@ -30,7 +30,10 @@ $$;
 
 -- Records a full refund or dispute and revokes the payment's licenses. Returns one row per
 -- license of the payment: newly_revoked is true for rows this call revoked. A later dispute
--- upgrades a refund's revocation reason (precedence above) without moving revoked_at.
+-- upgrades a refund's revocation reason (precedence above) without moving revoked_at. Each license
+-- this call revokes leaves an audit_logs row for its tenant (request_type
+-- license_revoked_<reason>, the lifecycle marker of src/features/billing/fulfil.ts); a replay
+-- revokes nothing, so it adds no row.
 CREATE OR REPLACE FUNCTION public.billing_revoke_payment(
   p_payment_intent text,
   p_reason text,
@@ -57,7 +60,7 @@ BEGIN
     UPDATE public.plugin_user_licenses l
     SET revoked_at = now(), revocation_reason = effective
     WHERE l.stripe_payment_intent_id = p_payment_intent AND l.revoked_at IS NULL
-    RETURNING l.license_id
+    RETURNING l.license_id, l.tenant_id, l.org_id, l.tier, l.stripe_session_id
   ),
   -- Data-modifying CTEs always run to completion, referenced or not.
   upgraded AS (
@@ -69,6 +72,22 @@ BEGIN
       AND l.revocation_reason IS DISTINCT FROM effective
       AND l.license_id NOT IN (SELECT license_id FROM revoked)
     RETURNING l.license_id
+  ),
+  described AS (
+    SELECT r.*, r.tier || ' license revoked: ' || CASE effective WHEN 'dispute' THEN 'dispute' ELSE 'full refund' END
+      AS query
+    FROM revoked r
+  ),
+  audited AS (
+    INSERT INTO public.audit_logs (id, request_id, timestamp, user_email, user_role, client_id, tenant_id, org_id,
+                                   request_type, query, query_hash, policy_decision, policy_details)
+    SELECT 'audit_' || gen_random_uuid(), coalesce(d.stripe_session_id, ''), now(), '', '', d.tenant_id, d.tenant_id,
+           d.org_id, 'license_revoked_' || effective, d.query, encode(sha256(convert_to(d.query, 'UTF8')), 'hex'),
+           'license_lifecycle',
+           jsonb_strip_nulls(jsonb_build_object(
+             'license_id', d.license_id, 'tier', d.tier, 'stripe_session_id', d.stripe_session_id,
+             'revocation_reason', effective, 'charge_id', nullif(p_charge, ''), 'dispute_id', p_dispute))
+    FROM described d
   )
   SELECT l.tenant_id::text, l.stripe_session_id::text, (l.license_id IN (SELECT license_id FROM revoked))
   FROM public.plugin_user_licenses l

@@ -67,7 +67,10 @@ export type AuditRequestType =
   | "mcp_check_output"
   | "policy_pre_check"
   | "llm_call_audit"
-  | "gateway_request";
+  | "gateway_request"
+  | "license_issued"
+  | "license_revoked_full_refund"
+  | "license_revoked_dispute";
 
 /** Where a decision was taken (`policy_decisions.call_site`). */
 export type CallSite =

@@ -6,10 +6,15 @@
  * what the previous lock holder committed, so READ COMMITTED is exact here, and purchases of
  * different tenants never conflict — where SERIALIZABLE's predicate locks on small tables made
  * unrelated purchases abort each other. The row keeps `issued_at` and the signed `expires_at`, so
- * any later delivery re-mints the identical token (Ed25519 is deterministic).
+ * any later delivery re-mints the identical token (Ed25519 is deterministic). A new license leaves
+ * a `license_issued` audit row for its tenant (and a revocation row when it is born revoked) in the
+ * same transaction, so the tenant sees its license history in its own audit search.
  */
 import { sql } from "drizzle-orm";
+import type { AuditRecord } from "../../audit/records";
+import { insertRecords } from "../../audit/store";
 import { lookupCredential } from "../../auth/credential-store";
+import { sha256Hex } from "../../crypto";
 import type { Database } from "../../db/client";
 import { retryOnConflict, withOrgScope } from "../../db/scope";
 import {
@@ -60,6 +65,66 @@ const toDate = (value: Date | string) => (value instanceof Date ? value : new Da
 
 function normaliseRow(row: LicenseRow): LicenseRow {
   return { ...row, issued_at: toDate(row.issued_at), expires_at: toDate(row.expires_at) };
+}
+
+/**
+ * `policy_decision` of license rows: a lifecycle marker, not a governed request's verdict, so audit
+ * summaries leave it out of their verdict counts. billing_revoke_payment (migrations/030_billing.sql)
+ * writes the same marker and query wording for revocations that arrive after issuance.
+ */
+const LICENSE_LIFECYCLE = "license_lifecycle";
+
+const REVOKED_QUERY = { full_refund: "full refund", dispute: "dispute" } as const;
+
+/**
+ * The tenant's audit rows for a license this delivery created: never the token, only what the
+ * tenant may read about its own purchase. `request_id` is the checkout session.
+ */
+async function licenseAudits(
+  row: LicenseRow,
+  orgId: string,
+  sessionId: string,
+  extra: { replacedPrevious: boolean; nowMs: number },
+): Promise<AuditRecord[]> {
+  const base = {
+    kind: "audit" as const,
+    requestId: sessionId,
+    timestamp: new Date(extra.nowMs).toISOString(),
+    tenantId: row.tenant_id,
+    orgId,
+    clientId: row.tenant_id,
+    policyDecision: LICENSE_LIFECYCLE,
+  };
+  const details = { license_id: row.license_id, tier: row.tier, stripe_session_id: sessionId };
+  const issuedQuery = `${row.tier} license issued, valid until ${row.expires_at.toISOString().slice(0, 10)}`;
+  const audits: AuditRecord[] = [
+    {
+      ...base,
+      id: `audit_${crypto.randomUUID()}`,
+      requestType: "license_issued",
+      query: issuedQuery,
+      queryHash: await sha256Hex(issuedQuery),
+      policyDetails: {
+        ...details,
+        expires_at: row.expires_at.toISOString(),
+        replaced_previous: extra.replacedPrevious,
+      },
+    },
+  ];
+  const reason = row.revocation_reason;
+  if (row.revoked && (reason === "full_refund" || reason === "dispute")) {
+    // The refund or dispute came first and found no license to revoke: this row is its record.
+    const revokedQuery = `${row.tier} license revoked: ${REVOKED_QUERY[reason]}`;
+    audits.push({
+      ...base,
+      id: `audit_${crypto.randomUUID()}`,
+      requestType: reason === "dispute" ? "license_revoked_dispute" : "license_revoked_full_refund",
+      query: revokedQuery,
+      queryHash: await sha256Hex(revokedQuery),
+      policyDetails: { ...details, revocation_reason: reason, revoked_before_issuance: true },
+    });
+  }
+  return audits;
 }
 
 /** Records the license of a paid checkout (or finds the one already recorded). */
@@ -130,11 +195,16 @@ export async function fulfilCheckout(
              ${payment.customerId}, ${payment.sessionId}, ${payment.paymentIntentId}, ${issuedAt.toISOString()},
              ${expiresAt.toISOString()}, ${revokedBy ? sql`now()` : null}, ${revokedBy})
           returning ${columns}`);
-      const row = inserted.rows[0];
-      if (!row) throw new Error("license insert returned no row");
+      const [created] = inserted.rows;
+      if (!created) throw new Error("license insert returned no row");
+      const row = normaliseRow(created);
+      await insertRecords(
+        tx,
+        await licenseAudits(row, registration.orgId, payment.sessionId, { replacedPrevious, nowMs: options.nowMs }),
+      );
       return {
         kind: "license",
-        row: normaliseRow(row),
+        row,
         replay: false,
         first: (prior.rows[0]?.n ?? 0) === 0,
         replacedPrevious,

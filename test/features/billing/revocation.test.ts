@@ -155,6 +155,17 @@ describe("arrival order", () => {
           const issued = occurred.has("completed") || occurred.has("async");
           const revokedBy = occurred.has("dispute") ? "dispute" : occurred.has("refund") ? "full_refund" : null;
           expect(rows).toEqual(issued ? [{ revoked: revokedBy !== null, reason: revokedBy }] : []);
+          // The tenant's audit trail: one issuance row, and one revocation row by whichever event revoked it.
+          const audits = await superuser<{ request_type: string }>(
+            "select request_type from audit_logs where tenant_id = $1 order by request_type",
+            [tenant.tenant_id],
+          );
+          const revocations = audits.filter((a) => a.request_type.startsWith("license_revoked_"));
+          expect(audits.length - revocations.length).toBe(issued ? 1 : 0);
+          expect(revocations).toHaveLength(issued && revokedBy ? 1 : 0);
+          for (const { request_type } of revocations) {
+            expect(occurred.has(request_type === "license_revoked_dispute" ? "dispute" : "refund")).toBe(true);
+          }
         },
       ),
       { numRuns: 25 },

@@ -101,9 +101,11 @@ export function systemPolicies(sqliAction: SqliAction = "block"): readonly Polic
   return policies;
 }
 
-/** Whether a row applies to a call with this `connector_type` (integration activation, execution scoping). */
+/** Whether a row applies to a call with this `connector_type` (integration activation, a tenant row's tool, execution scoping). */
 export function appliesTo(policy: Policy, connectorType: string): boolean {
-  if (policy.activatedBy && integrationForConnector(connectorType)?.connectorPrefix !== policy.activatedBy)
+  if (policy.activatedBy && integrationForConnector(connectorType)?.connectorPrefix !== policy.activatedBy) {
     return false;
+  }
+  if (policy.connector && policy.connector !== "*" && policy.connector !== connectorType) return false;
   return !(policy.executionScoped && isTextDocumentTool(connectorType));
 }

@@ -10,12 +10,14 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Config, loadConfig } from "./config";
 import type { Env } from "./env";
+import { auditReadRouteDocs, auditReadRoutes } from "./features/audit/read-routes";
 import { auditRouteDocs, auditRoutes } from "./features/audit/routes";
 import { billingRouteDocs, billingRoutes } from "./features/billing/routes";
 import { checkRouteDocs, checkRoutes } from "./features/checks/routes";
 import { connectorRouteDocs, connectorRoutes } from "./features/connectors/routes";
 import { decisionRouteDocs, decisionRoutes } from "./features/decisions/routes";
 import { docsRoutes } from "./features/docs/routes";
+import { dynamicPolicyRouteDocs, dynamicPolicyRoutes } from "./features/dynamic-policies/routes";
 import { gatewayRouteDocs, gatewayRoutes } from "./features/gateway/routes";
 import { governanceRouteDocs, governanceRoutes } from "./features/governance/routes";
 import { CAPABILITIES } from "./features/health/capabilities";
@@ -24,6 +26,7 @@ import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
 import { orchestratorRouteDocs, orchestratorRoutes } from "./features/orchestrator/routes";
 import { overrideRouteDocs, overrideRoutes } from "./features/overrides/routes";
 import { registerRouteDocs, registerRoutes } from "./features/register/routes";
+import { staticPolicyRouteDocs, staticPolicyRoutes } from "./features/static-policies/routes";
 import type { AppEnv } from "./http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
 import { createLogger } from "./http/log";
@@ -112,11 +115,14 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     app.route("/", mcpRoutes());
     app.route("/", checkRoutes());
     app.route("/", auditRoutes());
+    app.route("/", auditReadRoutes());
     app.route("/", gatewayRoutes());
     app.route("/", overrideRoutes());
     app.route("/", connectorRoutes());
     app.route("/", orchestratorRoutes());
     app.route("/", decisionRoutes());
+    app.route("/", dynamicPolicyRoutes());
+    app.route("/", staticPolicyRoutes());
   }
   // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
   if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());
@@ -145,11 +151,14 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...mcpRouteDocs,
     ...checkRouteDocs,
     ...auditRouteDocs,
+    ...auditReadRouteDocs,
     ...gatewayRouteDocs,
     ...overrideRouteDocs,
     ...connectorRouteDocs,
     ...orchestratorRouteDocs,
     ...decisionRouteDocs,
+    ...dynamicPolicyRouteDocs,
+    ...staticPolicyRouteDocs,
     ...(config.STRIPE_WEBHOOK_SIGNING_SECRET ? billingRouteDocs : []),
   ];
 }

@@ -3,7 +3,7 @@
  * RESEND_BASE_URL). Sending is best effort everywhere it is used: a failure is returned, never
  * thrown, and callers log it without the message body (which may hold a token).
  */
-import { Resend } from "resend";
+import type { Resend } from "resend";
 
 export interface MailMessage {
   from: string;
@@ -24,18 +24,26 @@ const SEND_TIMEOUT_MS = 5_000;
 /** A Resend-backed mailer, or undefined when no API key is configured (mail is then skipped). */
 export function createMailer(options: { apiKey?: string; baseUrl?: string }): Mailer | undefined {
   if (!options.apiKey) return undefined;
-  const resend = new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
+  const { apiKey, baseUrl } = options;
+  // The SDK loads on the first send rather than at isolate start: most requests never mail.
+  let client: Promise<Resend> | undefined;
   return {
     async send(message) {
+      client ??= import("resend").then(({ Resend }) => new Resend(apiKey, baseUrl ? { baseUrl } : undefined));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<SendResult>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), SEND_TIMEOUT_MS);
       });
-      const attempt = resend.emails.send(message).then(
-        ({ data, error }): SendResult =>
-          error || !data ? { ok: false, error: error?.message ?? "no response" } : { ok: true, id: data.id },
-        (error: unknown): SendResult => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-      );
+      const attempt = client
+        .then((resend) => resend.emails.send(message))
+        .then(
+          ({ data, error }): SendResult =>
+            error || !data ? { ok: false, error: error?.message ?? "no response" } : { ok: true, id: data.id },
+          (error: unknown): SendResult => ({
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
       try {
         return await Promise.race([attempt, timeout]);
       } finally {

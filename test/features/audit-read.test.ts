@@ -15,7 +15,7 @@ import { parseRfc3339 } from "../../src/governance/audit-read";
 import { openApiDocument } from "../../src/http/openapi";
 import { describeAuthSecurity } from "../support/auth-suite";
 import { superuser } from "../support/db";
-import { BASE, basic, type Registration, registerTenant } from "../support/http";
+import { BASE, basic, orchestratorError, type Registration, registerTenant } from "../support/http";
 import { issueTestLicense } from "../support/license";
 import { PLUGIN_CLIENT, rpc, toolCall, toolPayload } from "../support/mcp";
 import { deliver } from "../support/stripe";
@@ -79,16 +79,6 @@ async function page(response: Response): Promise<Page> {
   expect(AuditPageSchema.safeParse(body).success).toBe(true);
   return body as Page;
 }
-
-const orchestratorError = (message: string) => ({
-  request_id: "",
-  success: false,
-  error: message,
-  redacted: false,
-  policy_info: null,
-  provider_info: null,
-  processing_time: "",
-});
 
 async function expectOrchestratorError(response: Response, status: number, message: string): Promise<void> {
   expect(response.status).toBe(status);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { describeAuthSecurity } from "../support/auth-suite";
 import { superuser } from "../support/db";
-import { basic, call } from "../support/http";
+import { basic, call, orchestratorError } from "../support/http";
 import { checkPolicy, pluginTenant, rpc, toolCall, toolPayload } from "../support/mcp";
 import { gateStub } from "../support/tenant";
 
@@ -18,16 +18,6 @@ const api = (method: string, path: string, auth?: string, body?: unknown) =>
 
 const create = (auth: string, body: Record<string, unknown>) =>
   api("POST", "/api/v1/overrides", auth, { policy_type: "static", override_reason: "reading my own key", ...body });
-
-const orchestratorError = (message: string) => ({
-  request_id: "",
-  success: false,
-  error: message,
-  redacted: false,
-  policy_info: null,
-  provider_info: null,
-  processing_time: "",
-});
 
 describeAuthSecurity("POST /api/v1/overrides", (auth) => create(auth ?? "", { policy_id: OVERRIDABLE }).then((r) => r));
 describeAuthSecurity("GET /api/v1/overrides", (auth) => api("GET", "/api/v1/overrides", auth));

@@ -80,3 +80,14 @@ export async function withFrozenClock<T>(
     vi.useRealTimers();
   }
 }
+
+/** The reference orchestrator's error body (its audit, override and decision routes), spelled out. */
+export const orchestratorError = (message: string) => ({
+  request_id: "",
+  success: false,
+  error: message,
+  redacted: false,
+  policy_info: null,
+  provider_info: null,
+  processing_time: "",
+});

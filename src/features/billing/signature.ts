@@ -4,11 +4,23 @@
  * leaves out: `t` must be an integer and the timestamp may be at most 300 s off in *either*
  * direction (the SDK only rejects old ones).
  */
-import Stripe from "stripe";
-
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
+type StripeVerifier = {
+  signature: NonNullable<typeof import("stripe")["default"]["webhooks"]["signature"]>;
+  cryptoProvider: ReturnType<typeof import("stripe")["default"]["createSubtleCryptoProvider"]>;
+};
+let verifier: Promise<StripeVerifier> | undefined;
+
+/** The SDK is large and only webhooks need it, so it loads on the first one, not at isolate start. */
+function loadVerifier(): Promise<StripeVerifier> {
+  verifier ??= import("stripe").then(({ default: Stripe }) => {
+    const signature = Stripe.webhooks.signature;
+    if (!signature) throw new Error("stripe SDK without webhook signature support");
+    return { signature, cryptoProvider: Stripe.createSubtleCryptoProvider() };
+  });
+  return verifier;
+}
 
 /** Parses `t=<unix>,v1=<hex>[,v1=…][,v0=…]`; undefined when `t` or every v1 is missing. */
 export function parseSignatureHeader(header: string): { timestamp: number; v1: string[] } | undefined {
@@ -41,8 +53,7 @@ export async function verifyStripeSignature(
   const parsed = parseSignatureHeader(header);
   if (!parsed) return false;
   if (Math.abs(Math.floor(nowMs / 1000) - parsed.timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
-  const signature = Stripe.webhooks.signature;
-  if (!signature) throw new Error("stripe SDK without webhook signature support");
+  const { signature, cryptoProvider } = await loadVerifier();
   try {
     await signature.verifyHeaderAsync(body, header, secret, SIGNATURE_TOLERANCE_SECONDS, cryptoProvider, nowMs);
     return true;

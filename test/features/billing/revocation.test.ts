@@ -168,7 +168,7 @@ describe("arrival order", () => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 10 },
     );
   });
 });

@@ -20,11 +20,12 @@ import { docsRoutes } from "./features/docs/routes";
 import { dynamicPolicyRouteDocs, dynamicPolicyRoutes } from "./features/dynamic-policies/routes";
 import { gatewayRouteDocs, gatewayRoutes } from "./features/gateway/routes";
 import { governanceRouteDocs, governanceRoutes } from "./features/governance/routes";
-import { CAPABILITIES } from "./features/health/capabilities";
+import { capabilities } from "./features/health/capabilities";
 import { healthRouteDocs, healthRoutes } from "./features/health/routes";
 import { mcpRouteDocs, mcpRoutes } from "./features/mcp/routes";
 import { orchestratorRouteDocs, orchestratorRoutes } from "./features/orchestrator/routes";
 import { overrideRouteDocs, overrideRoutes } from "./features/overrides/routes";
+import { recoveryRouteDocs, recoveryRoutes } from "./features/recovery/routes";
 import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import { staticPolicyRouteDocs, staticPolicyRoutes } from "./features/static-policies/routes";
 import type { AppEnv } from "./http/context";
@@ -107,10 +108,12 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     }),
   );
 
-  app.route("/", healthRoutes(CAPABILITIES));
+  const servesRecovery = surface === "public" && config.COMMUNITY_SAAS_REGISTRATION_ENABLED;
+  app.route("/", healthRoutes(capabilities({ recovery: servesRecovery })));
   if (surface === "public") app.route("/", docsRoutes(routeDocs(config)));
   if (surface === "public") {
     if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
+    if (servesRecovery) app.route("/", recoveryRoutes());
     app.route("/", governanceRoutes());
     app.route("/", mcpRoutes());
     app.route("/", checkRoutes());
@@ -146,7 +149,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
 export function routeDocs(config: Config): RouteDoc[] {
   return [
     ...healthRouteDocs,
-    ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED ? registerRouteDocs : []),
+    ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED ? [...registerRouteDocs, ...recoveryRouteDocs] : []),
     ...governanceRouteDocs,
     ...mcpRouteDocs,
     ...checkRouteDocs,

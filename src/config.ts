@@ -43,6 +43,14 @@ const postgresUrl = optionalText.pipe(
     .optional(),
 );
 
+/** A public origin for links in mail: default https://try.getaxonflow.com, trailing "/" trimmed. */
+const baseUrl = optionalText.pipe(
+  z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .optional()
+    .transform((value) => (value ?? "https://try.getaxonflow.com").replace(/\/+$/, "")),
+);
+
 const versionMap = z.record(z.string(), z.string());
 const compatibilityOverride = z
   .object({
@@ -111,6 +119,16 @@ const schema = z.object({
   AXONFLOW_BILLING_FROM_EMAIL: optionalText.transform((value) => value ?? "AxonFlow <hello@getaxonflow.com>"),
   RESEND_API_KEY: optionalText,
   RESEND_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
+  AXONFLOW_RECOVERY_BASE_URL: baseUrl,
+  AXONFLOW_RECOVERY_FROM_EMAIL: optionalText.transform((value) => value ?? "AxonFlow <recovery@getaxonflow.com>"),
+  AXONFLOW_DELETE_BASE_URL: baseUrl,
+  AXONFLOW_DELETE_FROM_EMAIL: optionalText,
+  /** The reference's fallback pepper keeps tokens verifiable when none is configured (§7.1). */
+  AXONFLOW_TENANT_DELETE_TOKEN_PEPPER: optionalText.transform(
+    (value) => value ?? "axonflow-tenant-delete-default-pepper-v1",
+  ),
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_API_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
   AXONFLOW_HEALTH_COMPATIBILITY: optionalText.transform((value, ctx) => {
     if (value === undefined) return {};
     try {

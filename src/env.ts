@@ -38,6 +38,18 @@ export interface Env {
   AXONFLOW_BILLING_FROM_EMAIL?: string;
   RESEND_API_KEY?: string;
   RESEND_BASE_URL?: string;
+  /** Origin of the recovery link (platform.md §6.1); default https://try.getaxonflow.com. */
+  AXONFLOW_RECOVERY_BASE_URL?: string;
+  AXONFLOW_RECOVERY_FROM_EMAIL?: string;
+  /** Origin of the delete-confirm URL in the erasure mail (platform.md §7.1). */
+  AXONFLOW_DELETE_BASE_URL?: string;
+  AXONFLOW_DELETE_FROM_EMAIL?: string;
+  /** HMAC key for erasure tokens (platform.md §7.1). */
+  AXONFLOW_TENANT_DELETE_TOKEN_PEPPER?: string;
+  /** Stripe API key; erasure deletes the tenant's Stripe customer when set. */
+  STRIPE_SECRET_KEY?: string;
+  /** Tests and local dev only: `http://127.0.0.1:<port>` of a Stripe API stand-in. */
+  STRIPE_API_BASE_URL?: string;
 }
 
 /** The string variables of Env (what src/config.ts parses). */

@@ -293,3 +293,83 @@ export const dynamicPolicies = pgTable(
   },
   (table) => [index("idx_dynamic_policies_org").on(table.orgId)],
 );
+
+/**
+ * Credential-recovery links (platform.md §6.1). Not tenant-owned (an email, no org): request code
+ * reaches it only through the SECURITY DEFINER functions of migrations/050_recovery.sql.
+ * `token_hash` is the SHA-256 hex of the 64-hex token; the token itself is never stored.
+ */
+export const communitySaasRecoveryTokens = pgTable(
+  "community_saas_recovery_tokens",
+  {
+    tokenHash: varchar("token_hash", { length: 64 }).primaryKey(),
+    email: varchar("email", { length: 255 }).notNull(),
+    requestingIpHash: varchar("requesting_ip_hash", { length: 64 }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    consumedAt: timestamp("consumed_at", { withTimezone: true }),
+    consumedByTenant: varchar("consumed_by_tenant", { length: 255 }),
+  },
+  (table) => [
+    index("idx_csaas_recovery_email_recent").on(table.email, table.createdAt),
+    index("idx_csaas_recovery_expires").on(table.expiresAt),
+  ],
+);
+
+/**
+ * Erasure tokens (platform.md §7.1). `token_hash` is HMAC-SHA256(AXONFLOW_TENANT_DELETE_TOKEN_PEPPER,
+ * token) hex. Tenant-owned (`org_id` = the tenant's org, under row-level security); a consumed row
+ * outlives the erasure so that a replay answers 410, until the cleanup job drops it.
+ */
+export const communitySaasDeletionTokens = pgTable(
+  "community_saas_deletion_tokens",
+  {
+    tokenHash: varchar("token_hash", { length: 64 }).primaryKey(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    orgId: varchar("org_id", { length: 255 }).notNull(),
+    email: varchar("email", { length: 255 }).notNull(),
+    requestingIpHash: varchar("requesting_ip_hash", { length: 64 }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    consumedAt: timestamp("consumed_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("idx_csaas_deletion_expires").on(table.expiresAt),
+    index("idx_csaas_deletion_tenant_recent").on(table.tenantId, table.createdAt.desc()),
+  ],
+);
+
+/**
+ * One row per completed erasure (platform.md §7.2), the proof that it happened. No org column:
+ * only the platform admin role reads it; request code writes it through a SECURITY DEFINER function.
+ * `deleted_rows` holds the count of every table the erasure emptied (the fixed columns are the
+ * reference's five).
+ */
+export const tenantDeletionLog = pgTable(
+  "tenant_deletion_log",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    tenantId: varchar("tenant_id", { length: 255 }).notNull(),
+    email: varchar("email", { length: 255 }).notNull(),
+    deletionTokenJti: varchar("deletion_token_jti", { length: 64 }),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+    confirmedAt: timestamp("confirmed_at", { withTimezone: true }).notNull().defaultNow(),
+    deletedRegistrations: integer("deleted_registrations").notNull().default(0),
+    deletedLicenses: integer("deleted_licenses").notNull().default(0),
+    deletedAuditLogs: integer("deleted_audit_logs").notNull().default(0),
+    deletedDailyUsage: integer("deleted_daily_usage").notNull().default(0),
+    deletedUsageEvents: integer("deleted_usage_events").notNull().default(0),
+    deletedRows: jsonb("deleted_rows").notNull().default(sql`'{}'::jsonb`),
+    stripeCustomerId: varchar("stripe_customer_id", { length: 255 }),
+    stripeArchiveOk: boolean("stripe_archive_ok"),
+    stripeArchiveError: text("stripe_archive_error"),
+    refundNeeded: boolean("refund_needed").notNull().default(false),
+    refundNote: text("refund_note"),
+  },
+  (table) => [
+    index("idx_tenant_deletion_log_tenant").on(table.tenantId),
+    index("idx_tenant_deletion_log_email").on(table.email),
+    index("idx_tenant_deletion_log_confirmed").on(table.confirmedAt),
+    index("idx_tenant_deletion_log_refund").on(table.refundNeeded).where(sql`${table.refundNeeded}`),
+  ],
+);

@@ -23,6 +23,7 @@ describe("GET /health", () => {
     expect(Math.abs(Date.parse(body.timestamp as string) - Date.now())).toBeLessThan(5000);
     expect(typeof body.version).toBe("string");
     expect(body.capabilities).toEqual([
+      expect.objectContaining({ name: "community_saas_recovery", since: "7.7.0" }),
       expect.objectContaining({ name: "plugin_claim_license", since: "7.7.0" }),
       expect.objectContaining({ name: "mcp_check_endpoints", since: "4.7.0" }),
       expect.objectContaining({ name: "v1_pro_upgrade_envelope", since: "7.8.0" }),

@@ -12,14 +12,13 @@ import { readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
 import { withRequestDatabase } from "../../http/database";
-import { defer } from "../../http/defer";
 import { errorC } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
 import { createRoute, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { invalidateTenantGate } from "../../limits/gate-client";
 import { consumeIpBudget, stripeWebhookBudget } from "../../limits/ip-limiter";
+import { sendMailLater } from "../../mail/background";
 import { licenseEmail } from "../../mail/license-email";
-import { createMailer } from "../../mail/mailer";
 import { rfc3339 } from "../../time";
 import { buyerEmailOf, charge, checkoutSession, dispute, isFullRefund, stripeEvent, tenantIdOf } from "./events";
 import { fulfilCheckout, tokenForRow } from "./fulfil";
@@ -118,20 +117,12 @@ const fulfil: Handler = async (c, object) => {
     });
     if (outcome.first) log.log("info", "first_paid_license_issued", { tenantId, licenseId: row.license_id });
 
-    const mailer = createMailer({ apiKey: config.RESEND_API_KEY, baseUrl: config.RESEND_BASE_URL });
-    if (mailer) {
-      const message = licenseEmail({ from: config.AXONFLOW_BILLING_FROM_EMAIL, to: row.claimed_by_email, token });
-      defer(
-        c,
-        mailer.send(message).then((sent) => {
-          if (!sent.ok) {
-            log.log("error", "license_email_failed", { tenantId, licenseId: row.license_id, error: sent.error });
-          }
-        }),
-      );
-    } else {
-      log.log("warn", "license_email_skipped", { tenantId, reason: "RESEND_API_KEY is not set" });
-    }
+    sendMailLater(
+      c,
+      licenseEmail({ from: config.AXONFLOW_BILLING_FROM_EMAIL, to: row.claimed_by_email, token }),
+      "license_email",
+      { tenantId, licenseId: row.license_id },
+    );
 
     return json(
       c,

@@ -1,11 +1,10 @@
 /**
  * Capabilities advertised by /health (platform.md §9.1). Each entry names a behaviour this
- * deployment serves; features that ship later (recovery, MCP check endpoints, …) add theirs here
- * when they land, so clients never see a capability that is not there.
+ * deployment serves, so clients never see a capability that is not there.
  */
 import type { Capability } from "./routes";
 
-export const CAPABILITIES: readonly Capability[] = [
+const ALWAYS: readonly Capability[] = [
   {
     name: "plugin_claim_license",
     since: "7.7.0",
@@ -22,3 +21,14 @@ export const CAPABILITIES: readonly Capability[] = [
     description: "429/403 limit responses carry the V1 upgrade envelope (limit_type, resets_at, upgrade)",
   },
 ];
+
+const RECOVERY: Capability = {
+  name: "community_saas_recovery",
+  since: "7.7.0",
+  description: "Credential recovery by single-use email link (POST /api/v1/recover)",
+};
+
+/** What this deployment serves: recovery only while registration (and with it recovery) is on. */
+export function capabilities(options: { recovery: boolean }): readonly Capability[] {
+  return options.recovery ? [RECOVERY, ...ALWAYS] : ALWAYS;
+}

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { generateSecret, hashSecret } from "../../auth/secret-hash";
+import { MAX_TENANT_ID_ATTEMPTS, mintTenantCredential } from "../../auth/new-tenant";
 import { parseJsonText, readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
@@ -19,9 +19,6 @@ import { REGISTRATION } from "../../tiers";
 import { rfc3339 } from "../../time";
 import { registrationNote } from "./note";
 import { REGISTER_MESSAGES as M, MAX_BODY_BYTES, type RegisterInput, registerBody } from "./schema";
-
-const MAX_ID_ATTEMPTS = 3;
-const DAY_MS = 86_400_000;
 
 type Outcome = "created" | "email_cap_reached" | "tenant_id_taken";
 
@@ -51,21 +48,21 @@ export function registerRoutes(): Hono<AppEnv> {
     }
     const input: RegisterInput = parsed.data;
 
-    const secret = generateSecret();
-    const secretHash = await hashSecret(secret, c.var.config.AXONFLOW_SECRET_PEPPER);
-    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + REGISTRATION.validityDays * DAY_MS);
+    const { secret, secretHash, secretPrefix, expiresAt } = await mintTenantCredential(
+      c.var.config.AXONFLOW_SECRET_PEPPER,
+    );
 
     let tenantId = "";
     let outcome: Outcome = "tenant_id_taken";
     try {
-      for (let attempt = 0; attempt < MAX_ID_ATTEMPTS && outcome === "tenant_id_taken"; attempt++) {
+      for (let attempt = 0; attempt < MAX_TENANT_ID_ATTEMPTS && outcome === "tenant_id_taken"; attempt++) {
         tenantId = input.tenantPrefix + crypto.randomUUID();
         const rows = await c.var.db.query<{ outcome: Outcome }>(
           "select public.csaas_register_tenant($1, $2, $3, $4, $5, $6, $7) as outcome",
           [
             tenantId,
             secretHash,
-            secret.slice(0, 8),
+            secretPrefix,
             input.label,
             expiresAt.toISOString(),
             input.email,
@@ -92,7 +89,7 @@ export function registerRoutes(): Hono<AppEnv> {
       {
         tenant_id: tenantId,
         secret,
-        secret_prefix: secret.slice(0, 8),
+        secret_prefix: secretPrefix,
         expires_at: rfc3339(expiresAt),
         endpoint: c.var.config.AXONFLOW_PUBLIC_ENDPOINT,
         note: registrationNote(),

@@ -28,6 +28,8 @@ export default defineConfig({
           AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: "127.0.0.0/8",
           RESEND_API_KEY: "re_test",
           RESEND_BASE_URL: inject("mailUrl"),
+          STRIPE_SECRET_KEY: "sk_test_vitest_stand_in",
+          STRIPE_API_BASE_URL: inject("stripeUrl"),
         },
       },
     })),

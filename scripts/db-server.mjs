@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { startLocalDb } from "./local-db.mjs";
 import { startMailSink } from "./mail-sink.mjs";
+import { startStripeStandIn } from "./stripe-stand-in.mjs";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -25,8 +26,10 @@ const base = await mkdtemp(path.join(os.tmpdir(), "axonflow-test-db-"));
 await chmod(base, 0o755);
 let db;
 let mail;
+let stripe;
 const shutdown = async () => {
   await mail?.close().catch(() => {});
+  await stripe?.close().catch(() => {});
   await db?.stop().catch(() => {});
   await rm(base, { recursive: true, force: true }).catch(() => {});
   process.exit(0);
@@ -44,6 +47,7 @@ try {
     fast: true,
   });
   mail = await startMailSink({ port: 0 });
+  stripe = await startStripeStandIn({ port: 0 });
   process.stdout.write(
     `${JSON.stringify({
       superuserUrl: db.superuserUrl,
@@ -51,6 +55,7 @@ try {
       platformAdminUrl: db.platformAdminUrl,
       wsProxy: db.wsProxy,
       mailUrl: `http://127.0.0.1:${mail.port}`,
+      stripeUrl: `http://127.0.0.1:${stripe.port}`,
     })}\n`,
   );
 } catch (error) {

@@ -18,6 +18,7 @@ import { connectorRouteDocs, connectorRoutes } from "./features/connectors/route
 import { decisionRouteDocs, decisionRoutes } from "./features/decisions/routes";
 import { docsRoutes } from "./features/docs/routes";
 import { dynamicPolicyRouteDocs, dynamicPolicyRoutes } from "./features/dynamic-policies/routes";
+import { erasureRouteDocs, erasureRoutes } from "./features/erasure/routes";
 import { gatewayRouteDocs, gatewayRoutes } from "./features/gateway/routes";
 import { governanceRouteDocs, governanceRoutes } from "./features/governance/routes";
 import { capabilities } from "./features/health/capabilities";
@@ -113,6 +114,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
   if (surface === "public") app.route("/", docsRoutes(routeDocs(config)));
   if (surface === "public") {
     if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
+    if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", erasureRoutes());
     if (servesRecovery) app.route("/", recoveryRoutes());
     app.route("/", governanceRoutes());
     app.route("/", mcpRoutes());
@@ -149,7 +151,9 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
 export function routeDocs(config: Config): RouteDoc[] {
   return [
     ...healthRouteDocs,
-    ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED ? [...registerRouteDocs, ...recoveryRouteDocs] : []),
+    ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED
+      ? [...registerRouteDocs, ...recoveryRouteDocs, ...erasureRouteDocs]
+      : []),
     ...governanceRouteDocs,
     ...mcpRouteDocs,
     ...checkRouteDocs,

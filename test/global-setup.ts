@@ -11,6 +11,8 @@ export interface TestServices {
   platformAdminUrl: string;
   wsProxy: string;
   mailUrl: string;
+  /** Stripe API stand-in (scripts/stripe-stand-in.mjs). */
+  stripeUrl: string;
 }
 
 declare module "vitest" {

@@ -49,3 +49,9 @@ export function recalledDenial(
   }
   return denial;
 }
+
+/** Drops every remembered denial of `tenantId` (erasure: its credentials must answer 401 at once). */
+export function forgetDenials(tenantId: string): void {
+  const prefix = `${tenantId}\n`;
+  for (const k of [...denials.keys()]) if (k.startsWith(prefix)) denials.delete(k);
+}

@@ -42,6 +42,23 @@ export async function invalidateTenantGate(env: Env, tenantId: string): Promise<
 }
 
 /**
+ * Empties the tenant's gate for a GDPR erasure (TenantGate.erase: caches, storage, alarm), after a
+ * running flush finished. One retry; false when the gate could not be reached twice.
+ */
+export async function eraseTenantGate(env: Env, tenantId: string): Promise<boolean> {
+  const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await stub.erase();
+      return true;
+    } catch {
+      // retried once
+    }
+  }
+  return false;
+}
+
+/**
  * Hands a request's records to its tenant's gate after the response (callers defer it). One retry:
  * a gate that cannot take them twice in a row is logged by the caller with the counts it lost.
  */

@@ -157,9 +157,13 @@ export class TenantGate extends DurableObject<Env> {
   readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1);
   readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16);
   readonly #governance = new TtlCache<LoadedGovernance>(CACHE_TTL_MS, 1);
-  readonly #tables = new GateTables(this.ctx.storage.sql);
+  #tables = new GateTables(this.ctx.storage.sql);
   /** When the alarm is set for (null: none), as far as this instance knows; undefined until read. */
   #alarmAt: number | null | undefined;
+  /** The flush an alarm is running, so erase() can wait for it. */
+  #flushing: Promise<void> | undefined;
+  /** Set by erase(): the tenant is gone, so whatever still arrives for it is dropped, not kept. */
+  #erased = false;
 
   #counters(): GateCounters {
     return this.ctx.storage.kv.get<GateCounters>("counters") ?? emptyCounters();
@@ -318,6 +322,8 @@ export class TenantGate extends DurableObject<Env> {
    * are durable here.
    */
   async record(batch: GateRecordBatch): Promise<void> {
+    // Records of requests admitted just before an erasure must not bring the tenant's data back.
+    if (this.#erased) return;
     const nowMs = Date.now();
     if (batch.records.length > 0) this.#tables.enqueue(batch.records);
     if (batch.idempotency) {
@@ -328,6 +334,7 @@ export class TenantGate extends DurableObject<Env> {
   }
 
   #recordActivity(request: AdmitRequest, orgId: string, counters: GateCounters): void {
+    if (this.#erased) return;
     const kv = this.ctx.storage.kv;
     const pending = kv.get<PendingUsage>("pending") ?? {
       tenantId: request.tenantId,
@@ -374,11 +381,38 @@ export class TenantGate extends DurableObject<Env> {
   }
 
   /**
+   * GDPR erasure (platform.md §7.2), after the tenant's rows left Postgres: drops the caches, waits
+   * for a flush the alarm may be running (so it cannot write after this returns; the caller then
+   * deletes whatever such a flush wrote), and deletes the alarm and all storage. The SQL tables are
+   * recreated empty at once, so the object keeps working; records that still arrive are dropped.
+   */
+  async erase(): Promise<void> {
+    this.#erased = true;
+    await this.invalidate();
+    while (this.#flushing) await this.#flushing.catch(() => {});
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#alarmAt = null;
+    this.#tables = new GateTables(this.ctx.storage.sql);
+  }
+
+  /** Runs the flush, visible to erase() while it runs. */
+  override async alarm(): Promise<void> {
+    const run = this.#flush();
+    this.#flushing = run;
+    try {
+      await run;
+    } finally {
+      if (this.#flushing === run) this.#flushing = undefined;
+    }
+  }
+
+  /**
    * Writes pending activity and the outbox to Postgres (each in its own transactions); on failure
    * keeps what was not written and retries later. Also drops expired idempotency records and
    * sessions.
    */
-  override async alarm(): Promise<void> {
+  async #flush(): Promise<void> {
     this.#alarmAt = null;
     const kv = this.ctx.storage.kv;
     const pending = kv.get<PendingUsage>("pending");

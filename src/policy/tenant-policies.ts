@@ -91,3 +91,8 @@ export function tenantPolicies(
   cache.set(tenantId, { version, policies });
   return policies;
 }
+
+/** Drops the tenant's compiled policies from this isolate (erasure). */
+export function forgetTenantPolicies(tenantId: string): void {
+  cache.delete(tenantId);
+}

@@ -171,9 +171,10 @@ describe("recovery, end to end through the mail sink", () => {
     const email = uniqueEmail();
     await registerTenant({ email });
     const token = await linkToken(email);
-    await superuser("update community_saas_recovery_tokens set expires_at = now() - interval '1 second' where email = $1", [
-      email,
-    ]);
+    await superuser(
+      "update community_saas_recovery_tokens set expires_at = now() - interval '1 second' where email = $1",
+      [email],
+    );
     await expectPage(await verifyPage(token), 401, P.expired);
     await expectErrorA(await consume(token), 401, M.invalidToken);
   });

@@ -1,0 +1,65 @@
+/**
+ * After an erasure: delete ("archive") the tenant's Stripe customer (platform.md §7.2). Best effort
+ * and bounded: the outcome is recorded on the deletion log row, never changes the response, and
+ * errors are reported without the API key.
+ */
+import type StripeClient from "stripe";
+
+/** What the archive came to: `error` is Stripe's message (or "timeout"), never the key. */
+export type ArchiveOutcome = { ok: true } | { ok: false; error: string };
+
+/** What archiveStripeCustomer needs; the key is used for the one call and never logged. */
+export interface ArchiveOptions {
+  secretKey: string;
+  customerId: string;
+  timeoutMs: number;
+  /** Tests and local dev: origin of a Stripe API stand-in (`http://127.0.0.1:<port>`). */
+  apiBaseUrl?: string;
+}
+
+type StripeConstructor = typeof StripeClient;
+let sdk: Promise<StripeConstructor> | undefined;
+
+/** The SDK is large and only erasures with a customer need it, so it loads on first use. */
+function loadStripe(): Promise<StripeConstructor> {
+  sdk ??= import("stripe").then((module) => module.default);
+  return sdk;
+}
+
+/** Deletes the customer; a customer Stripe no longer knows counts as a failure with its message. */
+export async function archiveStripeCustomer(options: ArchiveOptions): Promise<ArchiveOutcome> {
+  const { secretKey, customerId, timeoutMs, apiBaseUrl } = options;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<ArchiveOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), timeoutMs);
+  });
+  const attempt = (async (): Promise<ArchiveOutcome> => {
+    const Stripe = await loadStripe();
+    const target = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
+    const stripe = new Stripe(secretKey, {
+      maxNetworkRetries: 0,
+      timeout: timeoutMs,
+      httpClient: Stripe.createFetchHttpClient(),
+      ...(target
+        ? {
+            host: target.hostname,
+            port: target.port || (target.protocol === "http:" ? 80 : 443),
+            protocol: target.protocol === "http:" ? ("http" as const) : ("https" as const),
+          }
+        : {}),
+    });
+    const deleted = await stripe.customers.del(customerId);
+    return deleted.deleted ? { ok: true } : { ok: false, error: "customer not deleted" };
+  })().catch((error: unknown): ArchiveOutcome => ({ ok: false, error: redact(error, secretKey) }));
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Stripe's error message, with the key cut out should an error ever quote it. */
+function redact(error: unknown, secretKey: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message || "stripe error").split(secretKey).join("[redacted]").slice(0, 500);
+}

@@ -6,7 +6,9 @@ REVOKE ALL ON public.community_saas_recovery_tokens FROM PUBLIC;
 
 -- POST /api/v1/recover after validation and the per-IP budget. Every caller runs the same two
 -- reads (per-email count, tenant existence) whatever the outcome, so matched and unmatched emails
--- cost the same; only 'issued' adds the insert. Returns 'issued', 'email_limited' or 'no_tenant'.
+-- cost the same; only 'issued' adds the insert, and it commits without waiting for the WAL flush
+-- so that it costs what the read-only path does (a token lost in a crash only means asking again).
+-- Returns 'issued', 'email_limited' or 'no_tenant'.
 CREATE OR REPLACE FUNCTION public.csaas_recovery_request(
   p_email text,
   p_token_hash text,
@@ -38,6 +40,7 @@ BEGIN
   IF NOT claimed THEN
     RETURN 'no_tenant';
   END IF;
+  PERFORM set_config('synchronous_commit', 'off', true);
   INSERT INTO public.community_saas_recovery_tokens (token_hash, email, requesting_ip_hash, expires_at)
   VALUES (p_token_hash, p_email, p_ip_hash, p_expires_at);
   RETURN 'issued';

@@ -76,6 +76,10 @@ const schema = z.object({
   ),
   AXONFLOW_SECRET_PEPPER: trimmed.pipe(z.string().min(16, { error: "must be set (at least 16 characters)" })),
   COMMUNITY_SAAS_REGISTRATION_ENABLED: flag(true),
+  /** The hourly inactive-tenant sweep (platform.md §5.2) runs only when true. */
+  COMMUNITY_SAAS_SWEEP_ENABLED: flag(false),
+  /** The sweep only counts and logs the tenants it would terminate. */
+  COMMUNITY_SAAS_SWEEP_DRYRUN: flag(false),
   COMMUNITY_SAAS_MINUTE_LIMIT: count(200, 1),
   COMMUNITY_SAAS_MINUTE_LIMIT_FREE: count(25, 1),
   COMMUNITY_SAAS_MINUTE_LIMIT_PRO: count(200, 1),

@@ -17,6 +17,8 @@ export interface Env {
   /** HMAC key for tenant secrets (`hmac-sha256$…`). */
   AXONFLOW_SECRET_PEPPER?: string;
   COMMUNITY_SAAS_REGISTRATION_ENABLED?: string;
+  COMMUNITY_SAAS_SWEEP_ENABLED?: string;
+  COMMUNITY_SAAS_SWEEP_DRYRUN?: string;
   COMMUNITY_SAAS_MINUTE_LIMIT?: string;
   COMMUNITY_SAAS_MINUTE_LIMIT_FREE?: string;
   COMMUNITY_SAAS_MINUTE_LIMIT_PRO?: string;

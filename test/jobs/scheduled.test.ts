@@ -4,6 +4,7 @@ import type { Env } from "../../src/env";
 import { createLogger } from "../../src/http/log";
 import worker from "../../src/index";
 import { DAILY_CLEANUP_CRON, HOURLY_CRON, JOBS_BY_CRON, runScheduled } from "../../src/jobs";
+import { ERAS } from "./support";
 
 describe("cron dispatch", () => {
   it("declares a job list for each cron of wrangler.toml", () => {
@@ -42,12 +43,49 @@ describe("cron dispatch", () => {
     warn.mockRestore();
   });
 
-  it("is wired to the Worker's scheduled handler", async () => {
-    const log = vi.spyOn(console, "log");
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: DAILY_CLEANUP_CRON }), env as Env, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(log.mock.calls.some(([line]) => String(line).includes('"event":"cron_ran"'))).toBe(true);
-    log.mockRestore();
+  it("is wired to the Worker's scheduled handler for both crons", async () => {
+    // Date frozen in the dispatch era: jobs run at a real "now" would reach other files' fixtures.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(ERAS.dispatch);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const quiet = { ...(env as Env), COMMUNITY_SAAS_SWEEP_ENABLED: "false" };
+      for (const cron of [HOURLY_CRON, DAILY_CLEANUP_CRON]) {
+        const ctx = createExecutionContext();
+        await worker.scheduled(createScheduledController({ cron }), quiet, ctx);
+        await waitOnExecutionContext(ctx);
+      }
+      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+      expect(lines.filter((l) => l.event === "cron_ran").map((l) => [l.cron, l.jobs])).toEqual([
+        [HOURLY_CRON, ["retention", "sweep"]],
+        [DAILY_CLEANUP_CRON, ["cleanup"]],
+      ]);
+      const finished = lines.filter((l) => l.event === "job_finished");
+      expect(finished.map((l) => l.job)).toEqual(["retention", "sweep", "cleanup"]);
+      expect(finished[1]).toMatchObject({ skipped: "disabled" });
+      for (const line of finished)
+        expect(line).toMatchObject({ batches: expect.any(Number), durationMs: expect.any(Number) });
+    } finally {
+      log.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
+  it("maps each cron to its jobs", () => {
+    expect(JOBS_BY_CRON[HOURLY_CRON]?.map((j) => j.name)).toEqual(["retention", "sweep"]);
+    expect(JOBS_BY_CRON[DAILY_CLEANUP_CRON]?.map((j) => j.name)).toEqual(["cleanup"]);
+  });
+
+  it("logs job_failed and keeps going when the platform-admin URL is missing", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const broken = { ...(env as Env), AXONFLOW_DB_PLATFORM_ADMIN_URL: undefined };
+      expect(await runScheduled(DAILY_CLEANUP_CRON, broken, createLogger(), ERAS.dispatch)).toEqual([]);
+      const lines = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+      expect(lines.map((l) => l.event)).toEqual(["job_failed", "cron_job_failed"]);
+      expect(lines[0]).toMatchObject({ job: "cleanup", error: "AXONFLOW_DB_PLATFORM_ADMIN_URL is not set" });
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

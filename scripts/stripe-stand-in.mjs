@@ -4,6 +4,7 @@
 //   GET    /requests           every customer request received, oldest first (never the key)
 //   DELETE /requests           empties that list
 import http from "node:http";
+import { listenLocal } from "./local-net.mjs";
 
 function reply(res, status, body) {
   res.writeHead(status, { "content-type": "application/json", "request-id": `req_${Date.now()}` });
@@ -14,7 +15,7 @@ function reply(res, status, body) {
  * @param {{ port: number, host?: string }} options
  * @returns {Promise<{ port: number, requests: object[], close: () => Promise<void> }>}
  */
-export function startStripeStandIn({ port, host = "127.0.0.1" }) {
+export async function startStripeStandIn({ port, host = "127.0.0.1" }) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -41,15 +42,6 @@ export function startStripeStandIn({ port, host = "127.0.0.1" }) {
     }
     return reply(res, 200, { id, object: "customer", deleted: true });
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({
-        port: typeof address === "object" && address ? address.port : port,
-        requests,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
+  const { port: listening, close } = await listenLocal(server, port, host);
+  return { port: listening, requests, close };
 }

@@ -16,3 +16,15 @@ export function randomHex(n: number): string {
 export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** HMAC-SHA-256 of the UTF-8 text keyed with `key` (imported once per key), lower-case hex. */
+export async function hmacSha256Hex(key: string, text: string): Promise<string> {
+  let imported = hmacKeys.get(key);
+  if (!imported) {
+    imported = crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(key, imported);
+  }
+  return toHex(await crypto.subtle.sign("HMAC", await imported, encoder.encode(text)));
+}

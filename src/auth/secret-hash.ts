@@ -3,25 +3,14 @@
  * microseconds instead of bcrypt's hundreds of milliseconds (decisions.md): stored as
  * `hmac-sha256$<hex HMAC-SHA-256(pepper, secret)>`.
  */
-import { randomHex, toHex } from "../crypto";
+import { hmacSha256Hex, randomHex } from "../crypto";
 
 const PREFIX = "hmac-sha256$";
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(pepper: string): Promise<CryptoKey> {
-  let key = keys.get(pepper);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    keys.set(pepper, key);
-  }
-  return key;
-}
 
 /** The stored form of `secret`. */
 export async function hashSecret(secret: string, pepper: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(pepper), encoder.encode(secret));
-  return PREFIX + toHex(mac);
+  return PREFIX + (await hmacSha256Hex(pepper, secret));
 }
 
 /** Constant-time equality of two stored-form strings (false for different lengths). */

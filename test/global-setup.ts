@@ -13,6 +13,8 @@ export interface TestServices {
   mailUrl: string;
   /** Stripe API stand-in (scripts/stripe-stand-in.mjs). */
   stripeUrl: string;
+  /** `host:port` of a WebSocket proxy to a "Postgres" that accepts connections and never answers. */
+  frozenWsProxy: string;
 }
 
 declare module "vitest" {

@@ -16,7 +16,19 @@ export interface ConnectionOptions {
   url: string;
   /** `host:port` of a local WebSocket proxy (dev and tests only). */
   wsProxy?: string;
+  /** Bound on connecting, on each statement and on closing (AXONFLOW_DB_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
+
+/** Postgres did not answer within the bound: the connection is abandoned, the caller fails closed. */
+export class DatabaseTimeout extends Error {
+  constructor(what: string, ms: number) {
+    super(`postgres ${what} took longer than ${ms} ms`);
+    this.name = "DatabaseTimeout";
+  }
+}
+
+export const DEFAULT_DB_TIMEOUT_MS = 5_000;
 
 export class Database {
   readonly #options: ConnectionOptions;
@@ -24,6 +36,7 @@ export class Database {
   #orm: Promise<Orm> | undefined;
   readonly #background = new Set<Promise<unknown>>();
   #queries = 0;
+  #unboundedQuery: ((text: string, params: unknown[]) => Promise<{ rows: unknown[] }>) | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -32,6 +45,19 @@ export class Database {
   /** Number of statements sent on this connection (tests and the bench use it to prove the hot path). */
   get queryCount(): number {
     return this.#queries;
+  }
+
+  /**
+   * `promise`, or a DatabaseTimeout after the bound. A frozen or unreachable server must never hold
+   * a request (and everything queued behind it) for longer; the driver has no such bound of its own
+   * on the WebSocket path, hence the race.
+   */
+  #bounded<T>(what: string, promise: Promise<T>, ms = this.#options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DatabaseTimeout(what, ms)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   async #connect(): Promise<Client> {
@@ -47,11 +73,18 @@ export class Database {
     // listener it would be an uncaught exception.
     client.on("error", () => {});
     const query = client.query.bind(client);
+    this.#unboundedQuery = (text, params) => query(text, params);
     client.query = ((...args: unknown[]) => {
       this.#queries++;
-      return (query as (...a: unknown[]) => unknown)(...args);
+      const result = (query as (...a: unknown[]) => unknown)(...args);
+      return result instanceof Promise ? this.#bounded("statement", result) : result;
     }) as typeof client.query;
-    await client.connect();
+    try {
+      await this.#bounded("connect", client.connect());
+    } catch (error) {
+      void client.end().catch(() => {});
+      throw error;
+    }
     return client;
   }
 
@@ -65,11 +98,19 @@ export class Database {
     return this.#orm;
   }
 
-  /** Runs one statement outside any transaction (SECURITY DEFINER calls, guard checks). */
-  async query<Row extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+  /**
+   * Runs one statement outside any transaction (SECURITY DEFINER calls, guard checks). `timeoutMs`
+   * replaces the connection's bound for statements known to take longer (an erasure).
+   */
+  async query<Row extends Record<string, unknown>>(
+    text: string,
+    params: unknown[] = [],
+    timeoutMs?: number,
+  ): Promise<Row[]> {
     const client = await this.client();
-    const result = await client.query(text, params);
-    return result.rows as Row[];
+    if (timeoutMs === undefined || !this.#unboundedQuery) return (await client.query(text, params)).rows as Row[];
+    this.#queries++;
+    return (await this.#bounded("statement", this.#unboundedQuery(text, params), timeoutMs)).rows as Row[];
   }
 
   /** Work that may finish after the response (e.g. activity updates); close() waits for it. */
@@ -84,6 +125,10 @@ export class Database {
     const pending = this.#client;
     this.#client = undefined;
     this.#orm = undefined;
-    if (pending) await pending.then((client) => client.end()).catch(() => {});
+    if (pending)
+      await this.#bounded(
+        "close",
+        pending.then((client) => client.end()),
+      ).catch(() => {});
   }
 }

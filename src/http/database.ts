@@ -18,8 +18,8 @@ export async function withRequestDatabase(
   fn: (db: Database) => Promise<Response | undefined>,
   unavailable: () => Response,
 ): Promise<Response | undefined> {
-  const { AXONFLOW_DB_APP_ROLE_URL: url, NEON_WS_PROXY: wsProxy } = c.var.config;
-  const db = url ? new Database({ url, wsProxy }) : undefined;
+  const { AXONFLOW_DB_APP_ROLE_URL: url, NEON_WS_PROXY: wsProxy, AXONFLOW_DB_TIMEOUT_MS: timeoutMs } = c.var.config;
+  const db = url ? new Database({ url, wsProxy, timeoutMs }) : undefined;
   try {
     const verdict = await checkAppRole(url, db);
     if (!verdict.ok) {

@@ -14,6 +14,9 @@ import type { JobDb, JobName } from "./job-db";
 import { runRetention } from "./retention";
 import { runSweep } from "./sweep";
 
+/** Above the jobs' 60 s server-side statement_timeout, so Postgres ends a slow batch first. */
+const JOB_CLIENT_TIMEOUT_MS = 65_000;
+
 export type Job = { name: string; run: (env: Env, now: Date, log: Logger) => Promise<void> };
 
 export const HOURLY_CRON = "0 * * * *";
@@ -39,7 +42,8 @@ function adminJob(
         log.log("error", "job_failed", { job: name, error });
         throw new Error(error);
       }
-      const db = new Database({ url, wsProxy: loaded.config.NEON_WS_PROXY });
+      // Jobs bound their statements in Postgres (statement_timeout); the client waits a little longer.
+      const db = new Database({ url, wsProxy: loaded.config.NEON_WS_PROXY, timeoutMs: JOB_CLIENT_TIMEOUT_MS });
       try {
         await body(db, loaded.config, env, now, log);
       } finally {

@@ -174,7 +174,11 @@ export class TenantGate extends DurableObject<Env> {
     const config = loadConfig(this.env);
     const url = config.ok ? config.config.AXONFLOW_DB_APP_ROLE_URL : undefined;
     if (!config.ok || !url) throw new GateUnavailable("missing_app_role_url");
-    const db = new Database({ url, wsProxy: config.config.NEON_WS_PROXY });
+    const db = new Database({
+      url,
+      wsProxy: config.config.NEON_WS_PROXY,
+      timeoutMs: config.config.AXONFLOW_DB_TIMEOUT_MS,
+    });
     try {
       const guard = await checkAppRole(url, db);
       if (!guard.ok) throw new GateUnavailable(guard.reason);

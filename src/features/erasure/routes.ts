@@ -56,6 +56,8 @@ interface EraseRow extends Record<string, unknown> {
   deleted_at: Date | string | null;
 }
 
+/** The reference gives the erasure transaction 30 s (§7.2); a large tenant's purge may need it. */
+const ERASE_TIMEOUT_MS = 30_000;
 const REQUEST_ACTION = "delete-request";
 const CONFIRM_ACTION = "delete-confirm";
 
@@ -183,7 +185,7 @@ async function deleteConfirm(c: Context<AppEnv>): Promise<Response> {
   let erased: EraseRow | undefined;
   try {
     const rows = await retryOnConflict(() =>
-      db.query<EraseRow>("select * from public.csaas_tenant_erase($1, $2)", [tokenHash, tenantId]),
+      db.query<EraseRow>("select * from public.csaas_tenant_erase($1, $2)", [tokenHash, tenantId], ERASE_TIMEOUT_MS),
     );
     erased = rows[0];
   } catch (error) {

@@ -13,10 +13,12 @@ import { defer } from "../http/defer";
 import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { errorMessage } from "../http/log";
 import { LICENSE_LOOKUP_REJECTIONS, verifyPresentedToken } from "../license/verify";
+import { blockedIpRetryAfter, rememberBlockedIp } from "../limits/auth-failure-memo";
 import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
 import { admitThroughGate, gateLimits, recordThroughGate } from "../limits/gate-client";
 import type { IdempotencyLookup } from "../limits/gate-storage";
+import { AUTH_FAILURE_BUDGET, consumeIpBudget } from "../limits/ip-limiter";
 import type {
   Admitted,
   GateRecordBatch,
@@ -122,6 +124,19 @@ function licenseFailure(
   }
 }
 
+/** The pre-auth 429 (platform.md §2.5 wording) for an IP over its failed-authentication budget. */
+function authFailuresLimited(retryAfterSeconds: number): AuthOutcome {
+  return {
+    ok: false,
+    failure: {
+      kind: "rate_limited",
+      message: `Rate limit exceeded (${AUTH_FAILURE_BUDGET.limit} req/min). Try again shortly.`,
+      limit: AUTH_FAILURE_BUDGET.limit,
+      retryAfterSeconds,
+    },
+  };
+}
+
 /** `tier` is "" when it could not be resolved (the gate was unreachable). */
 function quotaDenied(tier: Tier | "", limit: number, nowMs: number): AuthOutcome {
   return { ok: false, failure: { kind: "limit", limit: dailyQuotaResponse(tier, limit, nowMs) } };
@@ -140,6 +155,10 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
   const licenseCheck = token ? await checkLicenseToken(c, token, tenantId, nowMs) : undefined;
   const license: PresentedLicense = licenseCheck?.presented ?? { kind: "none" };
 
+  const ip = clientIp(c);
+  const blockedFor = blockedIpRetryAfter(ip, nowMs);
+  if (blockedFor > 0) return authFailuresLimited(blockedFor);
+
   if (options.countsQuota) {
     const denial = recalledDenial(tenantId, presentedHash, license, nowMs);
     if (denial) return quotaDenied(denial.tier, denial.limit, nowMs);
@@ -149,7 +168,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
   const verdict = await admitThroughGate(c.env, {
     tenantId,
     presentedHash,
-    clientIp: clientIp(c),
+    clientIp: ip,
     nowMs,
     limits: gateLimits(config),
     countsQuota: options.countsQuota,
@@ -175,8 +194,15 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
         governance: verdict.governance,
       };
     }
-    case "rejected":
+    case "rejected": {
       log.log("info", "auth_rejected", { tenantId, terminated: verdict.terminated });
+      c.var.cost.doCalls++;
+      const budget = await consumeIpBudget(c.env, AUTH_FAILURE_BUDGET, ip, nowMs);
+      if (!budget.allowed) {
+        rememberBlockedIp(ip, nowMs + budget.retryAfterSeconds * 1000);
+        log.log("warn", "auth_failures_limited", { retryAfterSeconds: budget.retryAfterSeconds });
+        return authFailuresLimited(budget.retryAfterSeconds);
+      }
       return {
         ok: false,
         failure: {
@@ -184,6 +210,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
           message: verdict.terminated ? AUTH_MESSAGES.terminated : AUTH_MESSAGES.invalid,
         },
       };
+    }
     case "pre_auth_limited":
       return {
         ok: false,

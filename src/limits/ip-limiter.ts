@@ -16,6 +16,11 @@ export interface IpBudget {
 export const REGISTER_RECOVER_BUDGET: IpBudget = { bucket: "register-recover", limit: 5, windowMs: 3_600_000 };
 /** Tenant delete-request: 1 per IP per minute (§7.1). */
 export const DELETE_REQUEST_BUDGET: IpBudget = { bucket: "tenant-delete-request", limit: 1, windowMs: 60_000 };
+/**
+ * Failed Basic authentications per client IP across all tenant ids (unknown ids included): stops
+ * a scan that uses a new tenant id on every request, which the per-tenant pre-auth limit cannot.
+ */
+export const AUTH_FAILURE_BUDGET: IpBudget = { bucket: "auth-failures", limit: 100, windowMs: 60_000 };
 /** Stripe webhook: per IP per minute, limit from AXONFLOW_STRIPE_WEBHOOK_RATE_PER_MIN (§3.1). */
 export const stripeWebhookBudget = (perMinute: number): IpBudget => ({
   bucket: "stripe-webhook",

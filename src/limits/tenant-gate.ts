@@ -165,8 +165,11 @@ export class TenantGate extends DurableObject<Env> {
   /** Set by erase(): the tenant is gone, so whatever still arrives for it is dropped, not kept. */
   #erased = false;
 
+  /** Counters of an id without a registration live in memory only: a guessed id leaves no storage. */
+  #unknownIdCounters: GateCounters | undefined;
+
   #counters(): GateCounters {
-    return this.ctx.storage.kv.get<GateCounters>("counters") ?? emptyCounters();
+    return this.ctx.storage.kv.get<GateCounters>("counters") ?? this.#unknownIdCounters ?? emptyCounters();
   }
 
   /** Runs `fn` on a fresh app-role connection that passed the refuse-to-serve guard. */
@@ -270,10 +273,10 @@ export class TenantGate extends DurableObject<Env> {
       return { kind: "pre_auth_limited", limit: request.limits.preAuthPerMinute };
     }
     if (!credential.ok) {
-      if (credential.reason !== "not_found") {
-        recordWrongSecret(counters, request.clientIp);
-        kv.put("counters", counters);
-      }
+      // Unknown ids count too: otherwise N+1 guesses at one id would all get 401, never the 429.
+      recordWrongSecret(counters, request.clientIp);
+      if (credential.reason === "not_found") this.#unknownIdCounters = counters;
+      else kv.put("counters", counters);
       return { kind: "rejected", terminated: credential.reason === "terminated", dbQueries };
     }
 

@@ -10,7 +10,9 @@
  *   SQL tables    outbox (audit and decision rows), idempotency records, MCP sessions — see
  *                 gate-storage.ts
  * Memory only: the credential record, license rows by jti and the governance state (the tenant's
- * own policies and live overrides), each cached ≤ CACHE_TTL_MS and dropped by invalidate().
+ * own policies and live overrides), each cached ≤ CACHE_TTL_MS and dropped by invalidate(); past
+ * CACHE_REFRESH_AFTER_MS a request is still answered from memory while the entry reloads in the
+ * background, so a busy tenant's requests never wait on Postgres.
  * Alarm: writes `pending` (last_seen_at/request_count through csaas_register_touch,
  * community_saas_daily_usage rows) and the outbox to Postgres at most once per flush interval,
  * never per request, and drops expired idempotency records and sessions.
@@ -44,6 +46,8 @@ import { type Loaded, TtlCache } from "./ttl-cache";
 
 /** Credential (and license) state is re-read from Postgres at least this often. */
 export const CACHE_TTL_MS = 60_000;
+/** Past this age a cached entry is still answered while one background load replaces it. */
+export const CACHE_REFRESH_AFTER_MS = 45_000;
 const RETRY_FLUSH_MS = 60_000;
 /** Outbox rows written per transaction, and transactions per alarm run (the rest waits for the next run). */
 const OUTBOX_BATCH = 500;
@@ -154,9 +158,9 @@ interface PendingUsage {
 }
 
 export class TenantGate extends DurableObject<Env> {
-  readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1);
-  readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16);
-  readonly #governance = new TtlCache<LoadedGovernance>(CACHE_TTL_MS, 1);
+  readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1, CACHE_REFRESH_AFTER_MS);
+  readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16, CACHE_REFRESH_AFTER_MS);
+  readonly #governance = new TtlCache<LoadedGovernance>(CACHE_TTL_MS, 1, CACHE_REFRESH_AFTER_MS);
   #tables = new GateTables(this.ctx.storage.sql);
   /** When the alarm is set for (null: none), as far as this instance knows; undefined until read. */
   #alarmAt: number | null | undefined;

@@ -246,3 +246,22 @@ describe("tenant gate — hot path and failure", () => {
     expect(verdict).toEqual({ kind: "unavailable" });
   });
 });
+
+describe("tenant gate — refresh ahead", () => {
+  it("answers a busy tenant from memory across the cache TTL: no request waits on Postgres", async () => {
+    const { request } = await tenantWithAdmit();
+    const stub = gateStub(request.tenantId);
+    const t0 = request.nowMs;
+    const first = await stub.admit(request);
+    expect(first).toMatchObject({ kind: "admitted" });
+    expect((first as { dbQueries: number }).dbQueries).toBeGreaterThan(0);
+    // At 50 s the entry is past refresh-ahead: answered from memory, reloaded in the background.
+    expect(await stub.admit({ ...request, nowMs: t0 + 50_000 })).toMatchObject({ kind: "admitted", dbQueries: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // At 70 s the original load would have expired; the refreshed entry is fresh.
+    expect(await stub.admit({ ...request, nowMs: t0 + 70_000 })).toMatchObject({ kind: "admitted", dbQueries: 0 });
+    // An idle gap past the TTL still reloads while waiting.
+    const idle = await stub.admit({ ...request, nowMs: t0 + 200_000 });
+    expect((idle as { dbQueries: number }).dbQueries).toBeGreaterThan(0);
+  });
+});

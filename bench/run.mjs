@@ -255,8 +255,14 @@ async function warm(tenants) {
     const started = Date.now();
     const reloadsBefore = seen.reloads;
     let cold = 0;
+    // The checks also load the tenant's governance state (own policies, overrides) into its gate,
+    // which the probe does not: Free tenants, who drive the checks, warm both.
     await forEachLimited(tenants, 8, async (tenant) => {
-      if ((parseCost((await governedCall(STACK_PORT, tenant)).headers)?.dbQueries ?? 0) > 0) cold++;
+      const routes = tenant.license ? [ROUTES.explain] : [ROUTES.explain, ROUTES.mcp];
+      let queries = 0;
+      for (const route of routes)
+        queries += parseCost((await governedCall(STACK_PORT, tenant, route)).headers)?.dbQueries ?? 0;
+      if (queries > 0) cold++;
     });
     say(`warm-up pass ${pass}: ${cold} of ${tenants.length} tenants needed Postgres (${seconds(started)} s)`);
     if (cold === 0 || pass === MAX_WARM_PASSES) return { passes: pass, reloadsBeforeFinalPass: reloadsBefore };

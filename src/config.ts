@@ -126,7 +126,8 @@ const schema = z.object({
   RESEND_API_KEY: optionalText,
   RESEND_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
   AXONFLOW_RECOVERY_BASE_URL: baseUrl,
-  AXONFLOW_RECOVERY_FROM_EMAIL: optionalText.transform((value) => value ?? "AxonFlow <recovery@getaxonflow.com>"),
+  /** Defaults are applied below: the erasure sender falls back to this one only when it is set. */
+  AXONFLOW_RECOVERY_FROM_EMAIL: optionalText,
   AXONFLOW_DELETE_BASE_URL: baseUrl,
   AXONFLOW_DELETE_FROM_EMAIL: optionalText,
   /** The reference's fallback pepper keeps tokens verifiable when none is configured (§7.1). */
@@ -167,7 +168,14 @@ const configSchema = schema.transform((vars, ctx) => {
       return z.NEVER;
     }
   }
-  return { ...vars, keyring };
+  return {
+    ...vars,
+    keyring,
+    AXONFLOW_RECOVERY_FROM_EMAIL: vars.AXONFLOW_RECOVERY_FROM_EMAIL ?? "AxonFlow <recovery@getaxonflow.com>",
+    // platform.md §7.1: the delete sender, else the recovery sender as configured, else compliance@.
+    AXONFLOW_DELETE_FROM_EMAIL:
+      vars.AXONFLOW_DELETE_FROM_EMAIL ?? vars.AXONFLOW_RECOVERY_FROM_EMAIL ?? "AxonFlow <compliance@getaxonflow.com>",
+  };
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -4,9 +4,6 @@ import { escapeHtml, type MailMessage } from "./mailer";
 /** Subject of the confirmation mail (§7.1). */
 export const DELETION_EMAIL_SUBJECT = "Confirm AxonFlow tenant deletion";
 
-/** The sender when neither AXONFLOW_DELETE_FROM_EMAIL nor AXONFLOW_RECOVERY_FROM_EMAIL is set. */
-export const DEFAULT_DELETION_FROM = "AxonFlow <compliance@getaxonflow.com>";
-
 /** The curl command that confirms the deletion (the token is base64url, so it needs no quoting). */
 export function confirmCommand(confirmUrl: string, token: string): string {
   return `curl -X POST '${confirmUrl}' -H 'Content-Type: application/json' -d '{"token":"${token}"}'`;

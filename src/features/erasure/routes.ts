@@ -27,7 +27,7 @@ import { forgetDenials } from "../../limits/deny-memo";
 import { eraseTenantGate } from "../../limits/gate-client";
 import { consumeIpBudget, DELETE_REQUEST_BUDGET } from "../../limits/ip-limiter";
 import { sendMailLater } from "../../mail/background";
-import { DEFAULT_DELETION_FROM, deletionEmail } from "../../mail/deletion-email";
+import { deletionEmail } from "../../mail/deletion-email";
 import { forgetTenantPolicies } from "../../policy/tenant-policies";
 import { rfc3339 } from "../../time";
 import {
@@ -104,13 +104,6 @@ async function readJson<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<{ 
   return { ok: true, value: parsed.data };
 }
 
-/** The sender: AXONFLOW_DELETE_FROM_EMAIL, else AXONFLOW_RECOVERY_FROM_EMAIL as set, else the default. */
-function senderOf(c: Context<AppEnv>): string {
-  return (
-    c.var.config.AXONFLOW_DELETE_FROM_EMAIL ?? (c.env.AXONFLOW_RECOVERY_FROM_EMAIL?.trim() || DEFAULT_DELETION_FROM)
-  );
-}
-
 async function deleteRequest(c: Context<AppEnv>): Promise<Response> {
   const { config, log } = c.var;
   const tenantId = pathTenantId(c);
@@ -136,7 +129,7 @@ async function deleteRequest(c: Context<AppEnv>): Promise<Response> {
     sha256Hex(ip),
   ]);
   const confirmUrl = `${config.AXONFLOW_DELETE_BASE_URL}/api/v1/tenant/${pathEscape(tenantId)}/${CONFIRM_ACTION}`;
-  const mail = deletionEmail({ from: senderOf(c), to: email, tenantId, confirmUrl, token });
+  const mail = deletionEmail({ from: config.AXONFLOW_DELETE_FROM_EMAIL, to: email, tenantId, confirmUrl, token });
   let outcome: RequestOutcome;
   try {
     const rows = await c.var.db.query<{ outcome: RequestOutcome }>(

@@ -6,6 +6,8 @@
  * their body through these helpers and then validate with zod.
  */
 import type { Context } from "hono";
+import type { z } from "zod";
+import { errorA } from "./errors";
 
 export type BodyRead = { kind: "ok"; text: string } | { kind: "too_large" } | { kind: "read_error" };
 
@@ -56,4 +58,33 @@ export function parseJsonText(text: string): JsonParse {
 /** UTF-8 byte length, the unit of the reference's length limits (Go `len(string)`). */
 export function byteLength(text: string): number {
   return new TextEncoder().encode(text).byteLength;
+}
+
+/** A route's shape-A messages for the three ways a JSON body can fail before its own checks. */
+export interface JsonBodyErrors {
+  tooLarge: string;
+  readError: string;
+  invalidJson: string;
+}
+
+/**
+ * Reads at most `maxBytes` and decodes the JSON with `schema`, or answers 413/400 shape A with the
+ * route's messages. A blank body is decoded as `empty`: undefined (the default) makes it invalid
+ * JSON, as the reference's decoder reports EOF; null lets a nullable schema accept it.
+ */
+export async function readJsonBody<T>(
+  c: Context,
+  schema: z.ZodType<T>,
+  maxBytes: number,
+  errors: JsonBodyErrors,
+  empty: null | undefined = undefined,
+): Promise<{ ok: true; value: T } | Response> {
+  const body = await readBodyText(c, maxBytes);
+  if (body.kind === "too_large") return errorA(c, 413, errors.tooLarge);
+  if (body.kind === "read_error") return errorA(c, 400, errors.readError);
+  const json = parseJsonText(body.text);
+  if (json.kind === "invalid") return errorA(c, 400, errors.invalidJson);
+  const parsed = schema.safeParse(json.kind === "ok" ? json.value : empty);
+  if (!parsed.success) return errorA(c, 400, errors.invalidJson);
+  return { ok: true, value: parsed.data };
 }

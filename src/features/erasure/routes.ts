@@ -14,7 +14,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "../../crypto";
 import { retryOnConflict } from "../../db/scope";
-import { parseJsonText, readBodyText } from "../../http/body";
+import { readJsonBody } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
 import { requireDatabase } from "../../http/database";
@@ -93,16 +93,8 @@ function postOnly(handler: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv>
 const pathTenantId = (c: Context<AppEnv>) => (c.req.param("tenant_id") ?? "").trim();
 
 /** Reads and decodes the JSON body (≤ 4096 bytes), or answers the §7 error. */
-async function readJson<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | Response> {
-  const body = await readBodyText(c, MAX_BODY_BYTES);
-  if (body.kind === "too_large") return errorA(c, 413, M.tooLarge);
-  if (body.kind === "read_error") return errorA(c, 400, M.readError);
-  const json = parseJsonText(body.text);
-  // An empty body is a decoding error (EOF) in the reference, as is a field of the wrong type.
-  const parsed = schema.safeParse(json.kind === "ok" ? json.value : undefined);
-  if (!parsed.success) return errorA(c, 400, M.invalidJson);
-  return { ok: true, value: parsed.data };
-}
+const readJson = <T>(c: Context<AppEnv>, schema: z.ZodType<T>) =>
+  readJsonBody(c, schema, MAX_BODY_BYTES, { tooLarge: M.tooLarge, readError: M.readError, invalidJson: M.invalidJson });
 
 async function deleteRequest(c: Context<AppEnv>): Promise<Response> {
   const { config, log } = c.var;

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { MAX_TENANT_ID_ATTEMPTS, mintTenantCredential } from "../../auth/new-tenant";
 import { randomHex, sha256Hex } from "../../crypto";
 import { retryOnConflict } from "../../db/scope";
-import { parseJsonText, readBodyText } from "../../http/body";
+import { readBodyText, readJsonBody } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
 import { requireDatabase, withRequestDatabase } from "../../http/database";
@@ -47,13 +47,13 @@ export function recoveryRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/api/v1/recover", requireDatabase, async (c) => {
-    const body = await readBodyText(c, MAX_BODY_BYTES);
-    if (body.kind === "too_large") return errorA(c, 413, M.requestTooLarge);
-    if (body.kind === "read_error") return errorA(c, 400, M.readError);
-    const json = parseJsonText(body.text);
-    const parsed = recoverBody.safeParse(json.kind === "ok" ? json.value : undefined);
-    if (!parsed.success) return errorA(c, 400, M.invalidJson);
-    const email = (parsed.data?.email ?? "").trim().toLowerCase();
+    const body = await readJsonBody(c, recoverBody, MAX_BODY_BYTES, {
+      tooLarge: M.requestTooLarge,
+      readError: M.readError,
+      invalidJson: M.invalidJson,
+    });
+    if (body instanceof Response) return body;
+    const email = (body.value?.email ?? "").trim().toLowerCase();
     if (!looksLikeEmail(email)) return errorA(c, 400, M.invalidEmail);
 
     const generic = () => c.json({ message: M.generic }, 202);
@@ -135,15 +135,22 @@ async function readVerifyToken(c: Context<AppEnv>): Promise<string | Response> {
   if (!isForm && contentType !== "" && !contentType.startsWith("application/json")) {
     return errorA(c, 415, M.unsupportedMediaType);
   }
-  const body = await readBodyText(c, MAX_BODY_BYTES);
-  if (body.kind === "too_large") return errorA(c, 413, M.tooLarge);
-  if (body.kind === "read_error") return errorA(c, 400, isForm ? M.formParse : M.readError);
-  if (isForm) return (new URLSearchParams(body.text).get("token") ?? "").trim();
-  const json = parseJsonText(body.text);
-  if (json.kind === "empty") return "";
-  const parsed = verifyBody.safeParse(json.kind === "ok" ? json.value : undefined);
-  if (!parsed.success) return errorA(c, 400, M.invalidJson);
-  return (parsed.data?.token ?? "").trim();
+  if (isForm) {
+    const body = await readBodyText(c, MAX_BODY_BYTES);
+    if (body.kind === "too_large") return errorA(c, 413, M.tooLarge);
+    if (body.kind === "read_error") return errorA(c, 400, M.formParse);
+    return (new URLSearchParams(body.text).get("token") ?? "").trim();
+  }
+  // An empty JSON body is allowed here: it then lacks the token (§6.3).
+  const body = await readJsonBody(
+    c,
+    verifyBody,
+    MAX_BODY_BYTES,
+    { tooLarge: M.tooLarge, readError: M.readError, invalidJson: M.invalidJson },
+    null,
+  );
+  if (body instanceof Response) return body;
+  return (body.value?.token ?? "").trim();
 }
 
 /** Consumes the link and creates the new tenant in one transaction, retrying id collisions. */

@@ -11,7 +11,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_TENANT_ID_ATTEMPTS, mintTenantCredential } from "../../auth/new-tenant";
+import { insertWithFreshTenantId, mintTenantCredential } from "../../auth/new-tenant";
 import { randomHex, sha256Hex } from "../../crypto";
 import { retryOnConflict } from "../../db/scope";
 import { readBodyText, readJsonBody } from "../../http/body";
@@ -158,18 +158,17 @@ async function consume(c: Context<AppEnv>, token: string): Promise<Response> {
   const { config, log, db } = c.var;
   const credential = await mintTenantCredential(config.AXONFLOW_SECRET_PEPPER);
   const tokenHash = await sha256Hex(token);
-  let tenantId = "";
-  let outcome: ConsumeOutcome = "tenant_id_taken";
+  let tenantId: string;
+  let outcome: ConsumeOutcome;
   let email = "";
   try {
-    for (let attempt = 0; attempt < MAX_TENANT_ID_ATTEMPTS && outcome === "tenant_id_taken"; attempt++) {
-      tenantId = `cs_${crypto.randomUUID()}`;
+    ({ tenantId, outcome } = await insertWithFreshTenantId("cs_", async (id) => {
       const rows = await retryOnConflict(() =>
         db.query<{ outcome: ConsumeOutcome; email: string | null }>(
           "select * from public.csaas_recovery_consume($1, $2, $3, $4, $5, $6)",
           [
             tokenHash,
-            tenantId,
+            id,
             credential.secretHash,
             credential.secretPrefix,
             credential.expiresAt.toISOString(),
@@ -177,9 +176,9 @@ async function consume(c: Context<AppEnv>, token: string): Promise<Response> {
           ],
         ),
       );
-      outcome = rows[0]?.outcome ?? "unknown";
       email = rows[0]?.email ?? "";
-    }
+      return rows[0]?.outcome ?? "unknown";
+    }));
   } catch (error) {
     log.log("error", "recovery_failed", { error: errorMessage(error) });
     return errorA(c, 500, M.completeFailed);

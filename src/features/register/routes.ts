@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_TENANT_ID_ATTEMPTS, mintTenantCredential } from "../../auth/new-tenant";
+import { insertWithFreshTenantId, mintTenantCredential, TENANT_ID_TAKEN } from "../../auth/new-tenant";
 import { parseJsonText, readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
@@ -52,15 +52,14 @@ export function registerRoutes(): Hono<AppEnv> {
       c.var.config.AXONFLOW_SECRET_PEPPER,
     );
 
-    let tenantId = "";
-    let outcome: Outcome = "tenant_id_taken";
+    let tenantId: string;
+    let outcome: Outcome;
     try {
-      for (let attempt = 0; attempt < MAX_TENANT_ID_ATTEMPTS && outcome === "tenant_id_taken"; attempt++) {
-        tenantId = input.tenantPrefix + crypto.randomUUID();
+      ({ tenantId, outcome } = await insertWithFreshTenantId(input.tenantPrefix, async (id) => {
         const rows = await c.var.db.query<{ outcome: Outcome }>(
           "select public.csaas_register_tenant($1, $2, $3, $4, $5, $6, $7) as outcome",
           [
-            tenantId,
+            id,
             secretHash,
             secretPrefix,
             input.label,
@@ -69,8 +68,8 @@ export function registerRoutes(): Hono<AppEnv> {
             REGISTRATION.maxActivePerEmail,
           ],
         );
-        outcome = rows[0]?.outcome ?? "tenant_id_taken";
-      }
+        return rows[0]?.outcome ?? TENANT_ID_TAKEN;
+      }));
     } catch (error) {
       c.var.log.log("error", "registration_failed", { error: errorMessage(error) });
       return errorA(c, 500, M.createFailed);

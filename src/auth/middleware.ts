@@ -124,14 +124,14 @@ function licenseFailure(
   }
 }
 
-/** The pre-auth 429 (platform.md §2.5 wording) for an IP over its failed-authentication budget. */
-function authFailuresLimited(retryAfterSeconds: number): AuthOutcome {
+/** The pre-auth 429 (platform.md §2.5 wording): a credential's budget, or an IP's failed attempts. */
+function preAuthLimited(limit: number, retryAfterSeconds: number): AuthOutcome {
   return {
     ok: false,
     failure: {
       kind: "rate_limited",
-      message: `Rate limit exceeded (${AUTH_FAILURE_BUDGET.limit} req/min). Try again shortly.`,
-      limit: AUTH_FAILURE_BUDGET.limit,
+      message: `Rate limit exceeded (${limit} req/min). Try again shortly.`,
+      limit,
       retryAfterSeconds,
     },
   };
@@ -157,7 +157,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
 
   const ip = clientIp(c);
   const blockedFor = blockedIpRetryAfter(ip, nowMs);
-  if (blockedFor > 0) return authFailuresLimited(blockedFor);
+  if (blockedFor > 0) return preAuthLimited(AUTH_FAILURE_BUDGET.limit, blockedFor);
 
   if (options.countsQuota) {
     const denial = recalledDenial(tenantId, presentedHash, license, nowMs);
@@ -201,7 +201,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
       if (!budget.allowed) {
         rememberBlockedIp(ip, nowMs + budget.retryAfterSeconds * 1000);
         log.log("warn", "auth_failures_limited", { retryAfterSeconds: budget.retryAfterSeconds });
-        return authFailuresLimited(budget.retryAfterSeconds);
+        return preAuthLimited(AUTH_FAILURE_BUDGET.limit, budget.retryAfterSeconds);
       }
       return {
         ok: false,
@@ -212,15 +212,7 @@ export async function authenticateTenant(c: Context<AppEnv>, options: AuthOption
       };
     }
     case "pre_auth_limited":
-      return {
-        ok: false,
-        failure: {
-          kind: "rate_limited",
-          message: `Rate limit exceeded (${verdict.limit} req/min). Try again shortly.`,
-          limit: verdict.limit,
-          retryAfterSeconds: 60,
-        },
-      };
+      return preAuthLimited(verdict.limit, 60);
     case "per_minute":
       return { ok: false, failure: { kind: "limit", limit: perMinuteResponse(verdict.tier, verdict.limit, nowMs) } };
     case "daily_quota":

@@ -42,15 +42,6 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>, times = 8): 
   }
 }
 
-/**
- * Runs `fn` in a transaction on a platform-admin connection (BYPASSRLS). For cron jobs only:
- * request handlers never hold this connection.
- */
-export async function withPlatformAdmin<T>(admin: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const orm = await admin.orm();
-  return orm.transaction(fn);
-}
-
 /** A tenant write that should touch `expected` rows touched another number. RLS filters rows
  * silently, so a zero here usually means the wrong org scope: it must fail, never pass quietly. */
 export class RowCountMismatchError extends Error {

@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { checkAppRole } from "../../src/db/guard";
-import { expectAffected, RowCountMismatchError, withOrgScope, withPlatformAdmin } from "../../src/db/scope";
+import { expectAffected, RowCountMismatchError, withOrgScope } from "../../src/db/scope";
 import { connect, superuser } from "../support/db";
 
 const orgA = `cs_rls_a_${crypto.randomUUID()}`;
@@ -100,13 +100,11 @@ describe("row-level security as axonflow_app_role", () => {
   it("lets the platform admin role (jobs only) see every org", async () => {
     const admin = connect(inject("platformAdminUrl"));
     try {
-      const ids = await withPlatformAdmin(admin, async (tx) => {
-        const result = await tx.execute<{ tenant_id: string }>(
-          sql`select tenant_id from community_saas_registrations where tenant_id in (${orgA}, ${orgB}) order by tenant_id`,
-        );
-        return result.rows.map((row) => row.tenant_id);
-      });
-      expect(ids).toEqual([orgA, orgB].sort());
+      const rows = await admin.query<{ tenant_id: string }>(
+        "select tenant_id from community_saas_registrations where tenant_id in ($1, $2) order by tenant_id",
+        [orgA, orgB],
+      );
+      expect(rows.map((row) => row.tenant_id)).toEqual([orgA, orgB].sort());
     } finally {
       await admin.close();
     }

@@ -6,6 +6,7 @@
  */
 import { Client } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { withTimeout } from "../time";
 import * as schema from "./schema";
 
 export type Orm = NeonDatabase<typeof schema>;
@@ -53,11 +54,9 @@ export class Database {
    * on the WebSocket path, hence the race.
    */
   #bounded<T>(what: string, promise: Promise<T>, ms = this.#options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DatabaseTimeout(what, ms)), ms);
+    return withTimeout(promise, ms, () => {
+      throw new DatabaseTimeout(what, ms);
     });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   async #connect(): Promise<Client> {

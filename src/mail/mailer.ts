@@ -4,6 +4,7 @@
  * thrown, and callers log it without the message body (which may hold a token).
  */
 import type { Resend } from "resend";
+import { withTimeout } from "../time";
 
 export interface MailMessage {
   from: string;
@@ -30,10 +31,6 @@ export function createMailer(options: { apiKey?: string; baseUrl?: string }): Ma
   return {
     async send(message) {
       client ??= import("resend").then(({ Resend }) => new Resend(apiKey, baseUrl ? { baseUrl } : undefined));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<SendResult>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), SEND_TIMEOUT_MS);
-      });
       const attempt = client
         .then((resend) => resend.emails.send(message))
         .then(
@@ -44,11 +41,7 @@ export function createMailer(options: { apiKey?: string; baseUrl?: string }): Ma
             error: error instanceof Error ? error.message : String(error),
           }),
         );
-      try {
-        return await Promise.race([attempt, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return withTimeout(attempt, SEND_TIMEOUT_MS, (): SendResult => ({ ok: false, error: "timeout" }));
     },
   };
 }

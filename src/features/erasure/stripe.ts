@@ -3,7 +3,7 @@
  * and bounded: the outcome is recorded on the deletion log row, never changes the response, and
  * errors are reported without the API key.
  */
-import type StripeClient from "stripe";
+import { withTimeout } from "../../time";
 
 /** What the archive came to: `error` is Stripe's message (or "timeout"), never the key. */
 export type ArchiveOutcome = { ok: true } | { ok: false; error: string };
@@ -17,24 +17,12 @@ export interface ArchiveOptions {
   apiBaseUrl?: string;
 }
 
-type StripeConstructor = typeof StripeClient;
-let sdk: Promise<StripeConstructor> | undefined;
-
-/** The SDK is large and only erasures with a customer need it, so it loads on first use. */
-function loadStripe(): Promise<StripeConstructor> {
-  sdk ??= import("stripe").then((module) => module.default);
-  return sdk;
-}
-
 /** Deletes the customer; a customer Stripe no longer knows counts as a failure with its message. */
 export async function archiveStripeCustomer(options: ArchiveOptions): Promise<ArchiveOutcome> {
   const { secretKey, customerId, timeoutMs, apiBaseUrl } = options;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<ArchiveOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: "timeout" }), timeoutMs);
-  });
   const attempt = (async (): Promise<ArchiveOutcome> => {
-    const Stripe = await loadStripe();
+    // Loaded on first use: the SDK is large and only erasures with a Stripe customer need it.
+    const { default: Stripe } = await import("stripe");
     const target = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
     const stripe = new Stripe(secretKey, {
       maxNetworkRetries: 0,
@@ -51,11 +39,7 @@ export async function archiveStripeCustomer(options: ArchiveOptions): Promise<Ar
     const deleted = await stripe.customers.del(customerId);
     return deleted.deleted ? { ok: true } : { ok: false, error: "customer not deleted" };
   })().catch((error: unknown): ArchiveOutcome => ({ ok: false, error: redact(error, secretKey) }));
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(attempt, timeoutMs, (): ArchiveOutcome => ({ ok: false, error: "timeout" }));
 }
 
 /** Stripe's error message, with the key cut out should an error ever quote it. */

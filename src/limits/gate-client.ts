@@ -47,15 +47,7 @@ export async function invalidateTenantGate(env: Env, tenantId: string): Promise<
  */
 export async function eraseTenantGate(env: Env, tenantId: string): Promise<boolean> {
   const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await stub.erase();
-      return true;
-    } catch {
-      // retried once
-    }
-  }
-  return false;
+  return withOneRetry(() => stub.erase());
 }
 
 /**
@@ -64,9 +56,14 @@ export async function eraseTenantGate(env: Env, tenantId: string): Promise<boole
  */
 export async function recordThroughGate(env: Env, tenantId: string, batch: GateRecordBatch): Promise<boolean> {
   const stub = env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
+  return withOneRetry(() => stub.record(batch));
+}
+
+/** Runs `call` once more if it throws; false when it threw twice. */
+async function withOneRetry(call: () => Promise<unknown>): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await stub.record(batch);
+      await call();
       return true;
     } catch {
       // retried once

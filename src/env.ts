@@ -1,13 +1,21 @@
-import type { IpLimiter } from "./limits/ip-limiter";
-import type { TenantGate } from "./limits/tenant-gate";
+import type { IpLimiterRpc } from "./rpc/ip-limiter";
+import type { TenantGateRpc } from "./rpc/tenant-gate";
 
 /**
  * Bindings the Worker reads. Every value arrives as a string (wrangler vars / secrets) and is
  * parsed once per isolate by src/config.ts; nothing else reads `env` directly.
  */
 export interface Env {
-  TENANT_GATE: DurableObjectNamespace<TenantGate>;
-  IP_LIMITER: DurableObjectNamespace<IpLimiter>;
+  /** TenantGate (src/limits/tenant-gate.ts), typed by its RPC contract so this file needs no class. */
+  TENANT_GATE: DurableObjectNamespace<TenantGateRpc>;
+  /** IpLimiter (src/limits/ip-limiter.ts), likewise. */
+  IP_LIMITER: DurableObjectNamespace<IpLimiterRpc>;
+  /**
+   * The billing Worker (`BillingService` in src/billing-worker.ts). The public Worker forwards
+   * `/api/v1/billing/*` to it and asks it to delete a Stripe customer after an erasure; absent, both
+   * are off. Only the billing Worker holds Stripe keys and bundles the Stripe SDK.
+   */
+  BILLING?: BillingBinding;
   /** Postgres URL of `axonflow_app_role` (NOBYPASSRLS); request code connects only with this. */
   AXONFLOW_DB_APP_ROLE_URL?: string;
   /** Postgres URL of `axonflow_platform_admin` (BYPASSRLS); cron jobs only. */
@@ -49,11 +57,23 @@ export interface Env {
   AXONFLOW_DELETE_FROM_EMAIL?: string;
   /** HMAC key for erasure tokens (platform.md §7.1). */
   AXONFLOW_TENANT_DELETE_TOKEN_PEPPER?: string;
-  /** Stripe API key; erasure deletes the tenant's Stripe customer when set. */
+  /** Billing Worker: Stripe API key; erasure deletes the tenant's Stripe customer when set. */
   STRIPE_SECRET_KEY?: string;
   /** Tests and local dev only: `http://127.0.0.1:<port>` of a Stripe API stand-in. */
   STRIPE_API_BASE_URL?: string;
 }
 
 /** The string variables of Env (what src/config.ts parses). */
-export type EnvVars = Omit<Env, "TENANT_GATE" | "IP_LIMITER">;
+export type EnvVars = Omit<Env, "TENANT_GATE" | "IP_LIMITER" | "BILLING">;
+
+/** What a Stripe customer deletion came to: `error` is Stripe's message (or "timeout"), never the key. */
+export type StripeArchiveOutcome = { ok: true } | { ok: false; error: string };
+
+/** The billing Worker's entrypoint as the public Worker sees it: HTTP forwarding plus one RPC method. */
+export interface BillingBinding extends Fetcher {
+  /**
+   * Deletes the customer within `timeoutMs`; `null` when the billing Worker has no
+   * STRIPE_SECRET_KEY (nothing attempted).
+   */
+  archiveStripeCustomer(customerId: string, timeoutMs: number): Promise<StripeArchiveOutcome | null>;
+}

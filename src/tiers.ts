@@ -1,8 +1,10 @@
 /**
- * Product numbers (seeds win over the reference; decisions.md "Numbers"). Every limit, retention
- * and the wording built from them come from here.
+ * The tiers and their product numbers (seeds win over the reference; decisions.md "Numbers"). Every
+ * limit, retention and the wording built from them come from here.
  */
-import type { Tier } from "./http/context";
+
+/** The service tier a request runs at: Free by default, Pro or Premium with an active license. */
+export type Tier = "Free" | "Pro" | "Premium";
 
 export interface TierPolicy {
   dailyEvents: number;

@@ -6,9 +6,10 @@
  * MCP server) maps failures its own way; `requireTenant` is the REST middleware.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { hashSecret } from "../credentials/secret-hash";
 import { sha256Hex } from "../crypto";
 import { clientIp } from "../http/client-ip";
-import type { AppEnv, Identity, Tier } from "../http/context";
+import type { AppEnv, Identity } from "../http/context";
 import { defer } from "../http/defer";
 import { errorA, SERVICE_UNAVAILABLE } from "../http/errors";
 import { errorMessage } from "../http/log";
@@ -17,21 +18,21 @@ import { blockedIpRetryAfter, rememberBlockedIp } from "../limits/auth-failure-m
 import { recalledDenial, rememberDenial } from "../limits/deny-memo";
 import { dailyQuotaResponse, type LimitResponse, perMinuteResponse, restLimitResponse } from "../limits/envelopes";
 import { admitThroughGate, gateLimits, recordThroughGate } from "../limits/gate-client";
-import type { IdempotencyLookup } from "../limits/gate-storage";
 import { AUTH_FAILURE_BUDGET, consumeIpBudget } from "../limits/ip-limiter";
+import { nextUtcMidnight } from "../limits/windows";
+import { cachedTenantVersion } from "../policy/tenant-policies";
 import type {
   Admitted,
   GateRecordBatch,
   GovernanceState,
+  IdempotencyLookup,
   LicenseProblem,
   PresentedLicense,
   SessionOp,
-} from "../limits/tenant-gate";
-import { nextUtcMidnight } from "../limits/windows";
-import { cachedTenantVersion } from "../policy/tenant-policies";
+} from "../rpc/tenant-gate";
+import type { Tier } from "../tiers";
 import { parseBasicAuthorization } from "./basic";
 import { AUTH_MESSAGES, UPGRADE_HINT } from "./messages";
-import { hashSecret } from "./secret-hash";
 
 export type AuthFailure =
   | { kind: "unauthenticated"; message: string }

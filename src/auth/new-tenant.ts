@@ -2,8 +2,8 @@
  * A new tenant's credential, minted by registration and by recovery alike: a fresh 128-bit secret,
  * its stored hash and the registration's expiry (platform.md §1.1, §6.3).
  */
+import { generateSecret, hashSecret } from "../credentials/secret-hash";
 import { REGISTRATION } from "../tiers";
-import { generateSecret, hashSecret } from "./secret-hash";
 
 const DAY_MS = 86_400_000;
 /** A new tenant id collides with an existing one so rarely that three tries always suffice. */

@@ -18,8 +18,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
-import type { Tier } from "../http/context";
-import { TIERS } from "../tiers";
+import { TIERS, type Tier } from "../tiers";
 
 /** Who reads: the scope comes from the credential, never from the request. */
 export interface AuditScope {

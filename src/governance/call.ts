@@ -6,10 +6,10 @@
 import type { Context } from "hono";
 import type { GovernanceRecord } from "../audit/records";
 import type { AppEnv, Identity } from "../http/context";
-import type { ActiveOverride, GovernanceState } from "../limits/tenant-gate";
 import type { PolicyGroups } from "../policy/engine";
 import { systemPolicies } from "../policy/posture";
 import { tenantPolicies } from "../policy/tenant-policies";
+import type { ActiveOverride, GovernanceState } from "../rpc/tenant-gate";
 
 export interface GovernedCall {
   identity: Identity;

@@ -6,7 +6,6 @@
  */
 import { AUDIT_QUERY_MAX_CHARS, type AuditRequestType, type CallSite } from "../audit/records";
 import { sha256Hex } from "../crypto";
-import type { ActiveOverride } from "../limits/tenant-gate";
 import {
   blockReasonFor,
   evaluateRequest,
@@ -16,6 +15,7 @@ import {
   type ResponseEvaluation,
 } from "../policy/engine";
 import type { PlaneScope } from "../policy/system-policies";
+import type { ActiveOverride } from "../rpc/tenant-gate";
 import type { GovernedCall } from "./call";
 
 /** Which wire format answers: the MCP tool result or the REST body. */

@@ -7,9 +7,8 @@
 import { and, count, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
 import { policyDecisions, policyOverrides } from "../db/schema";
-import type { Tier } from "../http/context";
 import { systemPolicies } from "../policy/posture";
-import { TIERS } from "../tiers";
+import { TIERS, type Tier } from "../tiers";
 import type { Outcome } from "./overrides";
 
 const CANONICAL = ["allowed", "blocked", "redacted", "needs_approval", "error"] as const;

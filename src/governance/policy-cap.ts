@@ -7,9 +7,9 @@
  */
 import { sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
-import type { Identity, Tier } from "../http/context";
+import type { Identity } from "../http/context";
 import { type LimitResponse, tierGateResponse } from "../limits/envelopes";
-import { TIERS } from "../tiers";
+import { TIERS, type Tier } from "../tiers";
 
 /** How many tenant policies `tier` may keep active at once. */
 export function activePolicyLimit(tier: Tier): number {

@@ -2,10 +2,9 @@ import type { GovernanceRecord } from "../audit/records";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Env } from "../env";
-import type { GovernanceState } from "../limits/tenant-gate";
+import type { GovernanceState } from "../rpc/tenant-gate";
+import type { Tier } from "../tiers";
 import type { Logger } from "./log";
-
-export type Tier = "Free" | "Pro" | "Premium";
 
 /** Who a request is, derived from its credential only (caller-supplied identity headers are ignored). */
 export interface Identity {

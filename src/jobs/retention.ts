@@ -13,10 +13,9 @@
  * left (its batch budget spent) is still older than the cutoff next hour and is found first.
  * Each batch is one statement (its own transaction), holding row locks on the rows it deletes only.
  */
-import type { Tier } from "../http/context";
 import type { LogFields, Logger } from "../http/log";
 import { EXPIRY_GRACE_MS } from "../license/verify";
-import { TIERS } from "../tiers";
+import { TIERS, type Tier } from "../tiers";
 import { asPlatformAdmin, DAY_MS, elapsedMs, type JobDb, reportJob } from "./job-db";
 
 /** The tables retention trims, with their primary key (fixed names, never input). */

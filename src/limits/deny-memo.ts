@@ -5,8 +5,8 @@
  * stranger's wrong secret never hits the memo. Never the source of truth: it only repeats a
  * verdict the gate gave, and only until the window the gate named ends.
  */
-import type { Tier } from "../http/context";
-import type { PresentedLicense } from "./tenant-gate";
+import type { PresentedLicense } from "../rpc/tenant-gate";
+import type { Tier } from "../tiers";
 
 interface Denial {
   tier: Tier;

@@ -3,8 +3,7 @@
  * their JSON-RPC variants for the MCP server, and the 403 tier-gate builder. Field order follows
  * the reference's Go struct, so bodies match byte for byte.
  */
-import type { Tier } from "../http/context";
-import { formatCount, TIERS } from "../tiers";
+import { formatCount, TIERS, type Tier } from "../tiers";
 import { rfc3339 } from "../time";
 import { nextUtcMidnight, secondsUntil } from "./windows";
 

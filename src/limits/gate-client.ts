@@ -1,9 +1,8 @@
 /** The Worker's side of the tenant gate: limits from config, one RPC, failures made explicit. */
 import type { Config } from "../config";
 import type { Env } from "../env";
+import type { AdmitRequest, AdmitVerdict, GateLimits, GateRecordBatch } from "../rpc/tenant-gate";
 import { TIERS } from "../tiers";
-import type { GateLimits } from "./gate-policy";
-import type { AdmitRequest, AdmitVerdict, GateRecordBatch } from "./tenant-gate";
 
 export function gateLimits(config: Config): GateLimits {
   const pro = config.COMMUNITY_SAAS_MINUTE_LIMIT_PRO;

@@ -3,17 +3,9 @@
  * any clock. Windows: fixed one-minute windows and the UTC calendar day. Every counter is
  * increment-then-compare: a rejected request still counts (platform.md §4.2).
  */
-import type { Tier } from "../http/context";
+import type { GateLimits } from "../rpc/tenant-gate";
+import type { Tier } from "../tiers";
 import { minuteWindow, utcDay } from "./windows";
-
-export interface GateLimits {
-  /** `COMMUNITY_SAAS_MINUTE_LIMIT`: per credential, and per (client IP, tenant) for wrong secrets. */
-  preAuthPerMinute: number;
-  /** Tier per-minute limit (Free 25, Pro/Premium 200). */
-  tierPerMinute: Record<Tier, number>;
-  /** Daily quota per UTC day (Free 200, Pro 1,000, Premium 5,000). */
-  dailyByTier: Record<Tier, number>;
-}
 
 export interface GateCounters {
   minute: number;

@@ -9,29 +9,10 @@
  * without losing the gate's atomicity.
  */
 import type { GovernanceRecord } from "../audit/records";
+import type { IdempotencyLookup, SessionRecord, StoredResponse } from "../rpc/tenant-gate";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 export const SESSION_TTL_MS = 24 * 3_600_000;
-
-/** A response kept for replay. */
-export interface StoredResponse {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
-/** What the gate knows about an idempotency key. */
-export type IdempotencyLookup =
-  | { kind: "none" }
-  | { kind: "replay"; response: StoredResponse }
-  /** The key was used for a different request (another route or body). */
-  | { kind: "mismatch" };
-
-export interface SessionRecord {
-  id: string;
-  protocolVersion: string;
-  clientName: string;
-}
 
 export class GateTables {
   constructor(private readonly sql: SqlStorage) {

@@ -5,6 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import type { IpLimiterRpc, IpVerdict } from "../rpc/ip-limiter";
 
 export interface IpBudget {
   bucket: string;
@@ -28,15 +29,9 @@ export const stripeWebhookBudget = (perMinute: number): IpBudget => ({
   windowMs: 60_000,
 });
 
-export interface IpVerdict {
-  allowed: boolean;
-  /** Seconds until the oldest hit leaves the window (0 when allowed). */
-  retryAfterSeconds: number;
-}
-
 const HITS_KEY = "hits";
 
-export class IpLimiter extends DurableObject<Env> {
+export class IpLimiter extends DurableObject<Env> implements IpLimiterRpc {
   hit(limit: number, windowMs: number, nowMs: number): IpVerdict {
     const kv = this.ctx.storage.kv;
     const hits = (kv.get<number[]>(HITS_KEY) ?? []).filter((t) => t > nowMs - windowMs);

@@ -16,32 +16,43 @@
  * Alarm: writes `pending` (last_seen_at/request_count through csaas_register_touch,
  * community_saas_daily_usage rows) and the outbox to Postgres at most once per flush interval,
  * never per request, and drops expired idempotency records and sessions.
+ * RPC contract (what the Worker sends and gets back): TenantGateRpc in src/rpc/tenant-gate.ts.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import type { GovernanceRecord } from "../audit/records";
 import { insertRecords } from "../audit/store";
-import { type CredentialRecord, evaluateCredential } from "../auth/credential-policy";
-import { lookupCredential } from "../auth/credential-store";
 import { loadConfig } from "../config";
+import { type CredentialRecord, evaluateCredential } from "../credentials/check";
+import { lookupCredential } from "../credentials/store";
 import { sha256Hex } from "../crypto";
 import { Database } from "../db/client";
 import { checkAppRole } from "../db/guard";
 import { withOrgScope } from "../db/scope";
 import type { Env } from "../env";
-import type { Tier } from "../http/context";
 import { createLogger, errorMessage } from "../http/log";
 import type { TenantPolicyRow } from "../policy/tenant-policies";
+import type {
+  ActiveOverride,
+  AdmitRequest,
+  Admitted,
+  AdmitVerdict,
+  GateRecordBatch,
+  LicenseProblem,
+  PresentedLicense,
+  SessionOp,
+  TenantGateRpc,
+} from "../rpc/tenant-gate";
+import type { Tier } from "../tiers";
 import {
   countAdmission,
   emptyCounters,
   type GateCounters,
-  type GateLimits,
   preAuthAllows,
   recordWrongSecret,
   rollWindows,
 } from "./gate-policy";
-import { GateTables, type IdempotencyLookup, type SessionRecord, type StoredResponse } from "./gate-storage";
+import { GateTables } from "./gate-storage";
 import { type Loaded, TtlCache } from "./ttl-cache";
 
 /** Credential (and license) state is re-read from Postgres at least this often. */
@@ -57,94 +68,6 @@ const ALARM_SLACK_MS = 60_000;
 /** Expired sessions are swept by the alarm at the latest this long after one is created. */
 const SESSION_SWEEP_DELAY_MS = 24 * 3_600_000;
 
-/**
- * What the Worker learned from `X-License-Token` (signature, audience, scope and tenant are checked
- * there; the gate only knows whether the jti is still active and for which tier).
- */
-export type PresentedLicense =
-  | { kind: "none" }
-  /** Past expires_at + grace: the request proceeds as Free. */
-  | { kind: "expired" }
-  /** Rejected by the Worker; the gate authenticates the credential first, then refuses uncounted. */
-  | { kind: "rejected" }
-  | { kind: "verified"; jti: string };
-
-export interface AdmitRequest {
-  tenantId: string;
-  /** `hmac-sha256$…` of the presented secret (the pepper never leaves the Worker). */
-  presentedHash: string;
-  clientIp: string;
-  nowMs: number;
-  limits: GateLimits;
-  /** False for authenticated routes outside the daily quota (`/api/request`). */
-  countsQuota: boolean;
-  license: PresentedLicense;
-  /** `Idempotency-Key` of a route that replays (scoped by the Worker to route + key). */
-  idempotency?: { key: string; fingerprint: string };
-  /** MCP session bookkeeping, decided in the same round trip. */
-  session?: SessionOp;
-  /**
-   * Routes that evaluate policies ask for the tenant's governance state; `knownVersion` is the
-   * version of the tenant's policies the isolate already holds (their rows are sent only if it differs).
-   */
-  governance?: { knownVersion?: string };
-}
-
-/** An override that is live (not revoked, not expired). */
-export interface ActiveOverride {
-  id: string;
-  policyId: string;
-  toolSignature: string | null;
-  expiresAtMs: number;
-}
-
-/** What the routes that evaluate policies need of the tenant: its own policies and live overrides. */
-export interface GovernanceState {
-  /** Identifies the tenant's policy rows ("" when it has none). */
-  version: string;
-  overrides: ActiveOverride[];
-  /** The rows, when the isolate's known version differs from `version`. */
-  policies?: TenantPolicyRow[];
-}
-
-export type SessionOp =
-  | ({ op: "create" } & SessionRecord)
-  /** `DELETE` with `Mcp-Session-Id`. */
-  | { op: "end"; id: string };
-
-export interface Admitted {
-  kind: "admitted";
-  orgId: string;
-  tier: Tier;
-  dbQueries: number;
-  /** Requests counted today (UTC), this one included. */
-  dailyCount: number;
-  /** Present when the request named an idempotency key. */
-  idempotency?: IdempotencyLookup;
-  /** Present for `end`: whether the session was live. */
-  session?: "live" | "unknown";
-  /** Present when the request asked for it. */
-  governance?: GovernanceState;
-}
-
-/** What a governed request leaves behind, sent after the response (one RPC). */
-export interface GateRecordBatch {
-  records: GovernanceRecord[];
-  idempotency?: { key: string; fingerprint: string; response: StoredResponse };
-}
-
-export type AdmitVerdict =
-  | Admitted
-  | { kind: "rejected"; terminated: boolean; dbQueries: number }
-  | { kind: "pre_auth_limited"; limit: number }
-  | { kind: "per_minute"; tier: Tier; limit: number; dbQueries: number }
-  | { kind: "daily_quota"; tier: Tier; limit: number; dbQueries: number }
-  /** The credential is fine but the license is not: refused before any counting. */
-  | { kind: "license_refused"; problem: LicenseProblem; dbQueries: number }
-  | { kind: "unavailable" };
-
-export type LicenseProblem = "worker_rejected" | "not_found_or_revoked" | "tenant_mismatch" | "lookup_failed";
-
 /** A license row as the gate caches it. */
 type LicenseState = { status: "active"; tier: "Pro" | "Premium"; tenantId: string } | { status: "inactive" };
 
@@ -157,7 +80,7 @@ interface PendingUsage {
   days: Record<string, number>;
 }
 
-export class TenantGate extends DurableObject<Env> {
+export class TenantGate extends DurableObject<Env> implements TenantGateRpc {
   readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1, CACHE_REFRESH_AFTER_MS);
   readonly #licenses = new TtlCache<LicenseState>(CACHE_TTL_MS, 16, CACHE_REFRESH_AFTER_MS);
   readonly #governance = new TtlCache<LoadedGovernance>(CACHE_TTL_MS, 1, CACHE_REFRESH_AFTER_MS);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type CredentialRecord, evaluateCredential } from "../../src/auth/credential-policy";
-import { hashSecret } from "../../src/auth/secret-hash";
+import { type CredentialRecord, evaluateCredential } from "../../src/credentials/check";
+import { hashSecret } from "../../src/credentials/secret-hash";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const pepper = "pepper-pepper-pepper";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashSecret } from "../../src/auth/secret-hash";
+import { hashSecret } from "../../src/credentials/secret-hash";
 import { REGISTER_MESSAGES as M } from "../../src/features/register/schema";
 import { TEST_PEPPER } from "../support/constants";
 import { superuser } from "../support/db";

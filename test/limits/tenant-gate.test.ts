@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AUTH_MESSAGES } from "../../src/auth/messages";
-import { hashSecret } from "../../src/auth/secret-hash";
+import { hashSecret } from "../../src/credentials/secret-hash";
 import { DAILY_QUOTA_ERROR } from "../../src/limits/envelopes";
 import type { TenantGate } from "../../src/limits/tenant-gate";
 import { TEST_PEPPER } from "../support/constants";

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:test";
-import { hashSecret } from "../../src/auth/secret-hash";
+import { hashSecret } from "../../src/credentials/secret-hash";
 import type { Env } from "../../src/env";
-import type { GateLimits } from "../../src/limits/gate-policy";
-import type { AdmitRequest } from "../../src/limits/tenant-gate";
+import type { AdmitRequest, GateLimits } from "../../src/rpc/tenant-gate";
 import { TEST_PEPPER } from "./constants";
 import { type Registration, registerTenant } from "./http";
 

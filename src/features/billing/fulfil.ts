@@ -13,7 +13,7 @@
 import { sql } from "drizzle-orm";
 import type { AuditRecord } from "../../audit/records";
 import { insertRecords } from "../../audit/store";
-import { lookupCredential } from "../../auth/credential-store";
+import { lookupCredential } from "../../credentials/store";
 import { sha256Hex } from "../../crypto";
 import type { Database } from "../../db/client";
 import { retryOnConflict, withOrgScope } from "../../db/scope";

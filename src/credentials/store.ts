@@ -1,6 +1,6 @@
 /** Reads registrations through the SECURITY DEFINER functions (pre-auth: no org yet). */
 import type { Database } from "../db/client";
-import type { CredentialRecord } from "./credential-policy";
+import type { CredentialRecord } from "./check";
 
 interface LookupRow extends Record<string, unknown> {
   secret_hash: string;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { kCurrentWorker } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { STRIPE_TEST_SECRET, TEST_PEPPER } from "./test/support/constants.ts";
 
@@ -11,9 +12,11 @@ const publicKey = licenseKeys.publicKey.export({ format: "der", type: "spki" }).
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
-      main: "./src/index.ts",
+      main: "./test/support/worker.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        // wrangler.toml binds BILLING to the billing Worker; test/support/worker.ts exports its entrypoint.
+        serviceBindings: { BILLING: { name: kCurrentWorker, entrypoint: "BillingService" } },
         bindings: {
           AXONFLOW_DB_APP_ROLE_URL: inject("appRoleUrl"),
           AXONFLOW_DB_PLATFORM_ADMIN_URL: inject("platformAdminUrl"),

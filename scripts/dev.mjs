@@ -70,9 +70,34 @@ const vars = {
   AXONFLOW_DB_PLATFORM_ADMIN_URL: db.platformAdminUrl,
   NEON_WS_PROXY: db.wsProxy,
 };
+
+// The billing Worker runs in the same `wrangler dev` (a second -c), where the public Worker's BILLING
+// binding reaches it. wrangler hands --var to the first Worker only, so the billing Worker gets a
+// copy of its config in the state directory with a .dev.vars holding the same values.
+const billingDir = path.join(stateDir, "billing-worker");
+await mkdir(billingDir, { recursive: true });
+const billingMain = path.relative(billingDir, path.join(root, "src", "billing-worker.ts"));
+const billingToml = (await readFile(path.join(root, "wrangler.billing.toml"), "utf8")).replace(
+  /^main = .*$/m,
+  `main = ${JSON.stringify(billingMain)}`,
+);
+await writeFile(path.join(billingDir, "wrangler.toml"), billingToml);
+const billingVars = { ...exampleVars, ...fileVars, ...vars };
+await writeFile(
+  path.join(billingDir, ".dev.vars"),
+  Object.entries(billingVars)
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}\n`)
+    .join(""),
+  { mode: 0o600 },
+);
+
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
 const args = [
   "dev",
+  "-c",
+  "wrangler.toml",
+  "-c",
+  path.join(billingDir, "wrangler.toml"),
   "--ip",
   "127.0.0.1",
   "--port",

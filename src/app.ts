@@ -12,7 +12,7 @@ import { type Config, loadConfig } from "./config";
 import type { Env } from "./env";
 import { auditReadRouteDocs, auditReadRoutes } from "./features/audit/read-routes";
 import { auditRouteDocs, auditRoutes } from "./features/audit/routes";
-import { billingRouteDocs, billingRoutes } from "./features/billing/routes";
+import { billingRouteDocs } from "./features/billing/docs";
 import { checkRouteDocs, checkRoutes } from "./features/checks/routes";
 import { connectorRouteDocs, connectorRoutes } from "./features/connectors/routes";
 import { decisionRouteDocs, decisionRoutes } from "./features/decisions/routes";
@@ -65,13 +65,15 @@ const EXPOSED_HEADERS = [
 ];
 
 /**
- * Which routes a Worker serves. `public`: the whole surface (the webhook too when this deployment
- * holds its secret — local dev runs one combined Worker). `billing`: only the Stripe webhook and
- * /health, for the separate billing Worker that alone holds the license signing seed.
+ * The routes one Worker serves, mounted after the shared middleware: `publicSurface` (src/index.ts)
+ * or `billingSurface` (src/billing-worker.ts). Each entry imports only what its routes need, which
+ * keeps the Stripe SDK out of the public Worker's bundle.
  */
-export type Surface = "public" | "billing";
+export interface Surface {
+  mount(app: Hono<AppEnv>, config: Config, env: Env): void;
+}
 
-export function buildApp(config: Config, surface: Surface = "public"): Hono<AppEnv> {
+export function buildApp(config: Config, surface: Surface, env: Env): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ generator: () => crypto.randomUUID() }));
@@ -109,28 +111,7 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
     }),
   );
 
-  const servesRecovery = surface === "public" && config.COMMUNITY_SAAS_REGISTRATION_ENABLED;
-  app.route("/", healthRoutes(capabilities({ recovery: servesRecovery })));
-  if (surface === "public") app.route("/", docsRoutes(routeDocs(config)));
-  if (surface === "public") {
-    if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", registerRoutes());
-    if (config.COMMUNITY_SAAS_REGISTRATION_ENABLED) app.route("/", erasureRoutes());
-    if (servesRecovery) app.route("/", recoveryRoutes());
-    app.route("/", governanceRoutes());
-    app.route("/", mcpRoutes());
-    app.route("/", checkRoutes());
-    app.route("/", auditRoutes());
-    app.route("/", auditReadRoutes());
-    app.route("/", gatewayRoutes());
-    app.route("/", overrideRoutes());
-    app.route("/", connectorRoutes());
-    app.route("/", orchestratorRoutes());
-    app.route("/", decisionRoutes());
-    app.route("/", dynamicPolicyRoutes());
-    app.route("/", staticPolicyRoutes());
-  }
-  // Absent (404) unless this deployment holds the webhook secret (platform.md §3).
-  if (config.STRIPE_WEBHOOK_SIGNING_SECRET) app.route("/", billingRoutes());
+  surface.mount(app, config, env);
 
   app.notFound((c) => errorA(c, 404, "Not found"));
   app.onError((error, c) => {
@@ -147,8 +128,37 @@ export function buildApp(config: Config, surface: Surface = "public"): Hono<AppE
   return app;
 }
 
+/** Everything but billing; `/api/v1/billing/*` goes on to the billing Worker when BILLING is bound. */
+export const publicSurface: Surface = {
+  mount(app, config, env) {
+    const registration = config.COMMUNITY_SAAS_REGISTRATION_ENABLED;
+    app.route("/", healthRoutes(capabilities({ recovery: registration })));
+    app.route("/", docsRoutes(routeDocs(config, { billing: env.BILLING !== undefined })));
+    if (registration) {
+      app.route("/", registerRoutes());
+      app.route("/", erasureRoutes());
+      app.route("/", recoveryRoutes());
+    }
+    app.route("/", governanceRoutes());
+    app.route("/", mcpRoutes());
+    app.route("/", checkRoutes());
+    app.route("/", auditRoutes());
+    app.route("/", auditReadRoutes());
+    app.route("/", gatewayRoutes());
+    app.route("/", overrideRoutes());
+    app.route("/", connectorRoutes());
+    app.route("/", orchestratorRoutes());
+    app.route("/", decisionRoutes());
+    app.route("/", dynamicPolicyRoutes());
+    app.route("/", staticPolicyRoutes());
+    // Production routes the billing paths straight to the billing Worker; this forward serves them
+    // where one host name reaches the public Worker only (local dev, tests).
+    app.all("/api/v1/billing/*", (c) => (c.env.BILLING ? c.env.BILLING.fetch(c.req.raw) : errorA(c, 404, "Not found")));
+  },
+};
+
 /** The declarations of every route the public Worker serves with this configuration (for /openapi.json). */
-export function routeDocs(config: Config): RouteDoc[] {
+export function routeDocs(config: Config, { billing }: { billing: boolean }): RouteDoc[] {
   return [
     ...healthRouteDocs,
     ...(config.COMMUNITY_SAAS_REGISTRATION_ENABLED
@@ -166,7 +176,7 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...decisionRouteDocs,
     ...dynamicPolicyRouteDocs,
     ...staticPolicyRouteDocs,
-    ...(config.STRIPE_WEBHOOK_SIGNING_SECRET ? billingRouteDocs : []),
+    ...(billing ? billingRouteDocs : []),
   ];
 }
 
@@ -187,7 +197,7 @@ export function fetchHandler(surface: Surface): ExportedHandlerFetchHandler<Env>
     }
     let app = apps.get(result.config);
     if (!app) {
-      app = buildApp(result.config, surface);
+      app = buildApp(result.config, surface, env);
       apps.set(result.config, app);
     }
     return app.fetch(request, env, ctx);

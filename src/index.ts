@@ -1,5 +1,5 @@
 /** Worker entry: HTTP, cron triggers and the Durable Object classes. */
-import { fetchHandler } from "./app";
+import { fetchHandler, publicSurface } from "./app";
 import type { Env } from "./env";
 import { createLogger } from "./http/log";
 import { runScheduled } from "./jobs";
@@ -8,7 +8,7 @@ export { IpLimiter } from "./limits/ip-limiter";
 export { TenantGate } from "./limits/tenant-gate";
 
 export default {
-  fetch: fetchHandler("public"),
+  fetch: fetchHandler(publicSurface),
 
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller.cron, env, createLogger({ cron: controller.cron })));

@@ -2,7 +2,7 @@
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkoutEvent, refundEvent } from "../../scripts/stripe-events.mjs";
-import { buildApp } from "../../src/app";
+import { buildApp, publicSurface } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import {
   AUDIT_READ_MESSAGES,
@@ -28,7 +28,7 @@ const config = (() => {
 })();
 
 // The app as the Worker builds it, served here so a test can wait for the request's background work.
-const app = buildApp(config);
+const app = buildApp(config, publicSurface, testEnv);
 
 /** One request through the app, waiting for its background work (records reach the gate). */
 async function serve(path: string, init: RequestInit = {}): Promise<Response> {

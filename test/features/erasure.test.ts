@@ -2,9 +2,11 @@
  * GDPR erasure (platform.md §7): POST /api/v1/tenant/{id}/delete-request and …/delete-confirm,
  * against real Postgres, the mail sink, the Stripe stand-in and the tenant's Durable Object.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { AUTH_MESSAGES } from "../../src/auth/messages";
+import { BillingService } from "../../src/billing-worker";
+import type { BillingBinding } from "../../src/env";
 import { ERASURE_MESSAGES as M } from "../../src/features/erasure/messages";
 import type { TenantGate } from "../../src/limits/tenant-gate";
 import { DELETION_EMAIL_SUBJECT } from "../../src/mail/deletion-email";
@@ -19,7 +21,7 @@ import {
   registerTenant,
 } from "../support/http";
 import { mailTo } from "../support/stripe";
-import { gateStub } from "../support/tenant";
+import { gateStub, testEnv } from "../support/tenant";
 
 const GENERIC = { message: M.generic };
 /** vitest.config.ts sets no pepper, so the reference's fallback applies. */
@@ -508,8 +510,10 @@ describe("refund flag and Stripe customer archive", () => {
     const customer = `cus_ok_${crypto.randomUUID().slice(0, 8)}`;
     const keyless = await tenantWithLicense(customer, 1);
     const keylessToken = await requestToken(keyless.tenant.tenant_id, keyless.email);
+    // The billing Worker answers null when it holds no STRIPE_SECRET_KEY (see below).
+    const keylessBilling = { archiveStripeCustomer: async () => null } as unknown as BillingBinding;
     const response = await callWithEnv(
-      { STRIPE_SECRET_KEY: "" },
+      { BILLING: keylessBilling },
       `/api/v1/tenant/${keyless.tenant.tenant_id}/delete-confirm`,
       {
         ...json({ token: keylessToken }),
@@ -523,6 +527,28 @@ describe("refund flag and Stripe customer archive", () => {
       stripe_customer_id: customer,
       stripe_archive_ok: null,
     });
+  });
+
+  it("has the billing Worker attempt nothing without STRIPE_SECRET_KEY, and archive with it", async () => {
+    const keyless = new BillingService(createExecutionContext(), { ...testEnv, STRIPE_SECRET_KEY: "" });
+    const customer = `cus_ok_${crypto.randomUUID().slice(0, 8)}`;
+    expect(await keyless.archiveStripeCustomer(customer, 2_000)).toBeNull();
+    expect((await stripeRequests()).filter((r) => r.id === customer)).toEqual([]);
+    expect(await testEnv.BILLING?.archiveStripeCustomer(customer, 2_000)).toEqual({ ok: true });
+    expect((await stripeRequests()).filter((r) => r.id === customer)).toHaveLength(1);
+  });
+
+  it("erases without an archive where no billing Worker is bound", async () => {
+    const customer = `cus_ok_${crypto.randomUUID().slice(0, 8)}`;
+    const { tenant, email } = await tenantWithLicense(customer, 1);
+    const token = await requestToken(tenant.tenant_id, email);
+    const response = await callWithEnv({ BILLING: undefined }, `/api/v1/tenant/${tenant.tenant_id}/delete-confirm`, {
+      ...json({ token }),
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": randomLoopback() },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).not.toHaveProperty("stripe_archived");
+    expect((await stripeRequests()).filter((r) => r.id === customer)).toEqual([]);
   });
 });
 

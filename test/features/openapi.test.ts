@@ -1,7 +1,8 @@
 /** GET /openapi.json documents every served route, and real answers match the documented shapes. */
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { buildApp, routeDocs } from "../../src/app";
+import { buildApp, publicSurface, routeDocs } from "../../src/app";
+import { billingSurface } from "../../src/billing-worker";
 import { loadConfig } from "../../src/config";
 import type { RouteDoc } from "../../src/http/openapi";
 import { basic, call, registerTenant } from "../support/http";
@@ -17,7 +18,9 @@ const config = (() => {
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{rest}");
 
 function documented(method: string, path: string): RouteDoc | undefined {
-  return routeDocs(config).find((doc) => doc.method === method.toLowerCase() && doc.path === openApiPath(path));
+  return routeDocs(config, { billing: true }).find(
+    (doc) => doc.method === method.toLowerCase() && doc.path === openApiPath(path),
+  );
 }
 
 describe("GET /openapi.json", () => {
@@ -26,8 +29,10 @@ describe("GET /openapi.json", () => {
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(document.openapi).toBe("3.1.0");
-    const served = buildApp(config)
-      .routes.filter((r) => r.method !== "ALL" && r.path !== "/*")
+    // The billing Worker's routes too: the public Worker forwards them and documents them.
+    const served = [publicSurface, billingSurface]
+      .flatMap((surface) => buildApp(config, surface, testEnv).routes)
+      .filter((r) => r.method !== "ALL" && r.path !== "/*")
       .map((r) => ({ method: r.method.toLowerCase(), path: openApiPath(r.path) }));
     expect(served.length).toBeGreaterThan(10);
     const missing = served.filter((r) => !document.paths[r.path]?.[r.method]).map((r) => `${r.method} ${r.path}`);

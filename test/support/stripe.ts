@@ -1,9 +1,11 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import Stripe from "stripe";
 import { inject } from "vitest";
 import type { StripeTestEvent } from "../../scripts/stripe-events.mjs";
+import billingWorker from "../../src/billing-worker";
+import type { Env } from "../../src/env";
 import { STRIPE_TEST_SECRET } from "./constants";
-import { BASE, callWithEnv, randomLoopback } from "./http";
+import { BASE, randomLoopback } from "./http";
 
 export const WEBHOOK = "/api/v1/billing/stripe-webhook";
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
@@ -36,7 +38,20 @@ export async function deliver(event: StripeTestEvent | string, options: Delivery
     "Stripe-Signature": options.signature ?? (await signature(payload, options.secret, options.timestamp)),
   };
   const init = { method: "POST", headers, body: payload };
-  return options.env ? callWithEnv(options.env, WEBHOOK, init) : SELF.fetch(`${BASE}${WEBHOOK}`, init);
+  return options.env ? callBillingWithEnv(options.env, WEBHOOK, init) : SELF.fetch(`${BASE}${WEBHOOK}`, init);
+}
+
+/** One request straight to the billing Worker with some bindings replaced (the public Worker's forward would use the binding's own env). */
+export async function callBillingWithEnv(
+  overrides: Record<string, unknown>,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request(`${BASE}${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
+  const response = await billingWorker.fetch(request, { ...(env as Env), ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 export interface SinkMessage {

@@ -1,12 +1,11 @@
 /**
- * After an erasure: delete ("archive") the tenant's Stripe customer (platform.md §7.2). Best effort
- * and bounded: the outcome is recorded on the deletion log row, never changes the response, and
- * errors are reported without the API key.
+ * After an erasure: delete ("archive") the tenant's Stripe customer (platform.md §7.2). The billing
+ * Worker runs it for the public Worker over the BILLING service binding, so only the billing Worker
+ * holds STRIPE_SECRET_KEY and bundles the Stripe SDK. Best effort and bounded; errors are reported
+ * without the API key.
  */
+import type { StripeArchiveOutcome as ArchiveOutcome } from "../../env";
 import { withTimeout } from "../../time";
-
-/** What the archive came to: `error` is Stripe's message (or "timeout"), never the key. */
-export type ArchiveOutcome = { ok: true } | { ok: false; error: string };
 
 /** What archiveStripeCustomer needs; the key is used for the one call and never logged. */
 export interface ArchiveOptions {
@@ -21,7 +20,6 @@ export interface ArchiveOptions {
 export async function archiveStripeCustomer(options: ArchiveOptions): Promise<ArchiveOutcome> {
   const { secretKey, customerId, timeoutMs, apiBaseUrl } = options;
   const attempt = (async (): Promise<ArchiveOutcome> => {
-    // Loaded on first use: the SDK is large and only erasures with a Stripe customer need it.
     const { default: Stripe } = await import("stripe");
     const target = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
     const stripe = new Stripe(secretKey, {

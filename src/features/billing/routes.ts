@@ -7,25 +7,23 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { z } from "zod";
 import { readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
 import { withRequestDatabase } from "../../http/database";
 import { errorC } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
-import { createRoute, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { invalidateTenantGate } from "../../limits/gate-client";
 import { consumeIpBudget, stripeWebhookBudget } from "../../limits/ip-limiter";
 import { sendMailLater } from "../../mail/background";
 import { licenseEmail } from "../../mail/license-email";
 import { rfc3339 } from "../../time";
+import { STRIPE_WEBHOOK_PATH } from "./docs";
 import { buyerEmailOf, charge, checkoutSession, dispute, isFullRefund, stripeEvent, tenantIdOf } from "./events";
 import { fulfilCheckout, tokenForRow } from "./fulfil";
 import { type PaymentRevocationReason, revokePayment, sessionForPayment } from "./revoke";
 import { verifyStripeSignature } from "./signature";
 
-export const STRIPE_WEBHOOK_PATH = "/api/v1/billing/stripe-webhook";
 const MAX_BODY_BYTES = 65_536;
 
 type EventObject = Record<string, unknown>;
@@ -281,31 +279,3 @@ export function billingRoutes(): Hono<AppEnv> {
   app.all(STRIPE_WEBHOOK_PATH, (c) => errorC(c, 405, "method not allowed"));
   return app;
 }
-
-const plainText = (description: string) => ({ description, content: { "text/plain": { schema: z.string() } } });
-
-export const billingRouteDocs: RouteDoc[] = [
-  createRoute({
-    method: "post",
-    path: STRIPE_WEBHOOK_PATH,
-    summary: "Stripe webhook: license issuance, refund and dispute revocation",
-    tags: ["Billing"],
-    description:
-      "Present only where STRIPE_WEBHOOK_SIGNING_SECRET is set. Authenticated by the Stripe-Signature header.",
-    request: {
-      body: {
-        content: { "application/json": { schema: z.object({ id: z.string(), type: z.string() }).passthrough() } },
-      },
-    },
-    responses: {
-      200: jsonResponse(z.object({ status: z.string() }).passthrough(), "issued, revoked, no_op, skipped or ignored"),
-      400: plainText("bad request, bad payload, missing tenant_id or customer_email, unknown tenant_id"),
-      401: plainText("signature invalid"),
-      403: plainText("source IP not allowed"),
-      405: plainText("method not allowed"),
-      413: plainText("request too large (64 KiB)"),
-      429: plainText("rate limit exceeded"),
-      500: plainText("license issue failed / refund revoke failed (Stripe retries)"),
-    },
-  }),
-];

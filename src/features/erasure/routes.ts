@@ -14,6 +14,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "../../crypto";
 import { retryOnConflict } from "../../db/scope";
+import type { StripeArchiveOutcome } from "../../env";
 import { readJsonBody } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
@@ -29,7 +30,7 @@ import { consumeIpBudget, DELETE_REQUEST_BUDGET } from "../../limits/ip-limiter"
 import { sendMailLater } from "../../mail/background";
 import { deletionEmail } from "../../mail/deletion-email";
 import { forgetTenantPolicies } from "../../policy/tenant-policies";
-import { rfc3339 } from "../../time";
+import { rfc3339, withTimeout } from "../../time";
 import {
   ERASURE_MESSAGES as M,
   MAX_BODY_BYTES,
@@ -37,8 +38,10 @@ import {
   STRIPE_ARCHIVE_TIMEOUT_MS,
   TOKEN_TTL_SECONDS,
 } from "./messages";
-import { type ArchiveOutcome, archiveStripeCustomer } from "./stripe";
 import { hashDeletionToken, mintDeletionToken } from "./token";
+
+/** Time the service binding itself may add on top of the billing Worker's Stripe bound. */
+const BINDING_MARGIN_MS = 2_000;
 
 /** A JSON body the reference's decoder accepts: an object (or null) whose fields have the right types. */
 const requestBody = z.object({ email: z.string().nullish() }).nullable();
@@ -244,21 +247,29 @@ async function forgetEverywhere(c: Context<AppEnv>, tenantId: string, tokenHash:
   forgetTenantPolicies(tenantId);
 }
 
-/** Archives the Stripe customer when a key is configured and records the outcome on the log row. */
+/**
+ * Asks the billing Worker (BILLING binding, the only holder of STRIPE_SECRET_KEY) to archive the
+ * Stripe customer and records the outcome on the log row. Nothing is attempted without the binding
+ * or when the billing Worker has no key.
+ */
 async function archiveCustomer(
   c: Context<AppEnv>,
   tenantId: string,
   tokenHash: string,
   customerId: string,
-): Promise<ArchiveOutcome | undefined> {
-  const { config, log, db } = c.var;
-  if (!config.STRIPE_SECRET_KEY) return undefined;
-  const outcome = await archiveStripeCustomer({
-    secretKey: config.STRIPE_SECRET_KEY,
-    customerId,
-    timeoutMs: STRIPE_ARCHIVE_TIMEOUT_MS,
-    apiBaseUrl: config.STRIPE_API_BASE_URL,
-  });
+): Promise<StripeArchiveOutcome | undefined> {
+  const { log, db } = c.var;
+  const billing = c.env.BILLING;
+  if (!billing) return undefined;
+  const call = billing
+    .archiveStripeCustomer(customerId, STRIPE_ARCHIVE_TIMEOUT_MS)
+    .catch((error: unknown): StripeArchiveOutcome => ({ ok: false, error: `billing worker: ${errorMessage(error)}` }));
+  // The billing Worker bounds the Stripe call itself; this bounds the binding too.
+  const outcome = await withTimeout(call, STRIPE_ARCHIVE_TIMEOUT_MS + BINDING_MARGIN_MS, () => ({
+    ok: false as const,
+    error: "timeout",
+  }));
+  if (outcome === null) return undefined;
   if (!outcome.ok) log.log("error", "tenant_delete_stripe_archive_failed", { tenantId, error: outcome.error });
   try {
     await db.query("select public.csaas_tenant_erase_stripe_result($1, $2, $3, $4)", [

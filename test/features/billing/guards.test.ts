@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { checkoutEvent } from "../../../scripts/stripe-events.mjs";
 import { STRIPE_TEST_SECRET } from "../../support/constants";
-import { callWithEnv, withFrozenClock } from "../../support/http";
-import { deliver, signature, WEBHOOK } from "../../support/stripe";
+import { withFrozenClock } from "../../support/http";
+import { callBillingWithEnv, deliver, signature, WEBHOOK } from "../../support/stripe";
 
 const ignorable = () => JSON.stringify({ id: "evt_x", type: "customer.created", data: { object: { id: "cus_x" } } });
 const now = () => Math.floor(Date.now() / 1000);
@@ -16,11 +16,27 @@ async function expectText(response: Response, status: number, text: string) {
 
 describe("stripe webhook guards", () => {
   it.each(["GET", "PUT", "DELETE", "PATCH"])("answers %s with 405 plain text", async (method) => {
-    await expectText(await callWithEnv({}, WEBHOOK, { method }), 405, "method not allowed");
+    await expectText(await callBillingWithEnv({}, WEBHOOK, { method }), 405, "method not allowed");
+  });
+
+  it("is all the billing Worker serves, besides /health", async () => {
+    expect((await callBillingWithEnv({}, "/health")).status).toBe(200);
+    for (const [method, path] of [
+      ["POST", "/api/v1/register"],
+      ["POST", "/api/v1/mcp-server"],
+      ["POST", "/api/v1/recover"],
+      ["GET", "/openapi.json"],
+      ["POST", "/api/v1/billing/other"],
+    ]) {
+      expect((await callBillingWithEnv({}, path as string, { method })).status, `${method} ${path}`).toBe(404);
+    }
   });
 
   it("is absent when no signing secret is configured", async () => {
-    const response = await callWithEnv({ STRIPE_WEBHOOK_SIGNING_SECRET: "" }, WEBHOOK, { method: "POST", body: "{}" });
+    const response = await callBillingWithEnv({ STRIPE_WEBHOOK_SIGNING_SECRET: "" }, WEBHOOK, {
+      method: "POST",
+      body: "{}",
+    });
     expect(response.status).toBe(404);
   });
 
@@ -43,7 +59,7 @@ describe("stripe webhook guards", () => {
 
   it("never trusts X-Forwarded-For for the source address", async () => {
     const payload = ignorable();
-    const response = await callWithEnv({ AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: undefined }, WEBHOOK, {
+    const response = await callBillingWithEnv({ AXONFLOW_STRIPE_WEBHOOK_IP_ALLOWLIST: undefined }, WEBHOOK, {
       method: "POST",
       headers: {
         "CF-Connecting-IP": "127.0.0.9",

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { hashSecret } from "../../src/auth/secret-hash";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { hashSecret } from "../../src/credentials/secret-hash";
 import { AUTH_FAILURE_BUDGET } from "../../src/limits/ip-limiter";
 import { TEST_PEPPER } from "../support/constants";
 import { basic, call, expectErrorA, randomLoopback, registerTenant } from "../support/http";
@@ -16,6 +16,20 @@ const explain = (authorization: string, ip: string) =>
 const randomTenantId = () => `cs_${crypto.randomUUID()}`;
 
 describe("credential floods", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("does not lock out a tenant whose id was looked up (and cached as unknown) before it existed", async () => {
+    const uuid = crypto.randomUUID();
+    const tenantId = `cs_${uuid}`;
+    expect((await explain(basic(tenantId, "0".repeat(32)), randomLoopback())).status).toBe(401);
+    // The gate now caches "no such tenant" for this id; registration then happens to mint it.
+    const mint = vi.spyOn(crypto, "randomUUID").mockReturnValue(uuid);
+    const tenant = await registerTenant();
+    mint.mockRestore();
+    expect(tenant.tenant_id).toBe(tenantId);
+    expect((await explain(basic(tenant.tenant_id, tenant.secret), randomLoopback())).status).toBe(200);
+  });
+
   it("counts guesses at an unknown tenant id toward the pre-auth limit", async () => {
     const tenantId = randomTenantId();
     const request = {

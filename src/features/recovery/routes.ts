@@ -23,6 +23,7 @@ import { errorA, SERVICE_UNAVAILABLE } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
 import { createRoute, ErrorA, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
+import { invalidateTenantGate } from "../../limits/gate-client";
 import { consumeIpBudget, REGISTER_RECOVER_BUDGET } from "../../limits/ip-limiter";
 import { sendMailLater } from "../../mail/background";
 import { recoveredEmail, recoveryEmail } from "../../mail/recovery-email";
@@ -200,6 +201,9 @@ async function consume(c: Context<AppEnv>, token: string): Promise<Response> {
       break;
   }
 
+  // The gate caches "no such tenant" for ≤ 60 s; a lookup of this id before it existed must not lock it out.
+  c.var.cost.doCalls++;
+  if (!(await invalidateTenantGate(c.env, tenantId))) log.log("warn", "tenant_gate_invalidate_failed", { tenantId });
   log.log("info", "tenant_recovered", { tenantId, email: maskEmail(email) });
   sendMailLater(
     c,

@@ -14,6 +14,7 @@ import { errorA } from "../../http/errors";
 import { errorMessage, maskEmail } from "../../http/log";
 import { createRoute, ErrorA, jsonResponse, type RouteDoc } from "../../http/openapi";
 import { methodNotAllowed } from "../../http/routing";
+import { invalidateTenantGate } from "../../limits/gate-client";
 import { consumeIpBudget, REGISTER_RECOVER_BUDGET } from "../../limits/ip-limiter";
 import { REGISTRATION } from "../../tiers";
 import { rfc3339 } from "../../time";
@@ -83,6 +84,10 @@ export function registerRoutes(): Hono<AppEnv> {
       return errorA(c, 500, M.createFailed);
     }
 
+    // The gate caches "no such tenant" for ≤ 60 s; a lookup of this id before it existed must not lock it out.
+    c.var.cost.doCalls++;
+    if (!(await invalidateTenantGate(c.env, tenantId)))
+      c.var.log.log("warn", "tenant_gate_invalidate_failed", { tenantId });
     c.var.log.log("info", "tenant_registered", { tenantId, withEmail: input.email !== null });
     return c.json(
       {

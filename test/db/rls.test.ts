@@ -130,6 +130,23 @@ describe("schema invariants", () => {
     expect(rows.filter((r) => !(r.enabled && r.forced && r.policy))).toEqual([]);
   });
 
+  it("gives the app role no privilege at all on the tables without org_id (reached only through SECURITY DEFINER functions)", async () => {
+    const rows = await superuser<{ table: string; privileges: string[] }>(
+      `select c.relname as table,
+              array(select p from unnest(array['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p
+                    where has_table_privilege('axonflow_app_role', c.oid, p)) as privileges
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind in ('r', 'p')
+         and c.relname in ('community_saas_recovery_tokens', 'tenant_deletion_log', 'stripe_payment_revocations')`,
+    );
+    expect(rows.map((r) => r.table).sort()).toEqual([
+      "community_saas_recovery_tokens",
+      "stripe_payment_revocations",
+      "tenant_deletion_log",
+    ]);
+    expect(rows.filter((r) => r.privileges.length > 0)).toEqual([]);
+  });
+
   it("runs requests as a role without BYPASSRLS that owns no table", async () => {
     const [role] = await superuser<{ rolbypassrls: boolean; rolsuper: boolean }>(
       "select rolbypassrls, rolsuper from pg_roles where rolname = 'axonflow_app_role'",

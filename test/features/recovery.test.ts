@@ -89,6 +89,12 @@ describe("recovery, end to end through the mail sink", () => {
       expect(html).toContain(`<input type="hidden" name="token" value="${token}">`);
       expect(html).toContain("If you didn't request this, just close this page. No changes will be made.");
     }
+    // The page carries the token: never cached, never sent on as a Referer, nothing loaded or framed.
+    const headers = (await verifyPage(token)).headers;
+    expect(headers.get("Cache-Control")).toBe("no-store");
+    expect(headers.get("Referrer-Policy")).toBe("no-referrer");
+    expect(headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    expect(headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
     expect((await tokenRows(email))[0]?.consumed).toBe(false);
 
     const response = await consume(token);

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Config, loadConfig } from "./config";
+import { isDatabaseUnavailable } from "./db/client";
 import type { Env } from "./env";
 import { auditReadRouteDocs, auditReadRoutes } from "./features/audit/read-routes";
 import { auditRouteDocs, auditRoutes } from "./features/audit/routes";
@@ -117,6 +118,10 @@ export function buildApp(config: Config, surface: Surface, env: Env): Hono<AppEn
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status < 500) {
       return errorA(c, error.status as ContentfulStatusCode, error.message || "Bad request");
+    }
+    if (isDatabaseUnavailable(error)) {
+      c.var.log?.log("error", "db_unavailable", { error: error.message, route: c.req.routePath });
+      return errorA(c, 503, SERVICE_UNAVAILABLE);
     }
     c.var.log?.log("error", "unhandled_error", {
       name: error.name,

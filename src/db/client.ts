@@ -29,6 +29,35 @@ export class DatabaseTimeout extends Error {
   }
 }
 
+/** The connection failed or broke (refused, reset, terminated): nothing Postgres itself reported. */
+export class DatabaseUnreachable extends Error {
+  constructor(cause: unknown) {
+    super(`postgres unreachable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "DatabaseUnreachable";
+  }
+}
+
+/**
+ * Whether `error` (or its cause: drizzle wraps query errors) means Postgres is out of reach rather
+ * than that a statement failed: a bound hit, a broken connection, or the server shutting down or
+ * refusing connections (SQLSTATE classes 08 and 57P). Callers answer 503, never 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    if (current instanceof DatabaseTimeout || current instanceof DatabaseUnreachable) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (code.startsWith("08") || code.startsWith("57P"))) return true;
+  }
+  return false;
+}
+
+/** A driver rejection that is no server error report (those carry a severity) is a transport failure. */
+function transportFailure(error: unknown): unknown {
+  if (error instanceof DatabaseTimeout) return error;
+  const severity = (error as { severity?: unknown } | null)?.severity;
+  return typeof severity === "string" ? error : new DatabaseUnreachable(error);
+}
+
 export const DEFAULT_DB_TIMEOUT_MS = 5_000;
 
 export class Database {
@@ -76,13 +105,17 @@ export class Database {
     client.query = ((...args: unknown[]) => {
       this.#queries++;
       const result = (query as (...a: unknown[]) => unknown)(...args);
-      return result instanceof Promise ? this.#bounded("statement", result) : result;
+      return result instanceof Promise
+        ? this.#bounded("statement", result).catch((error: unknown) => {
+            throw transportFailure(error);
+          })
+        : result;
     }) as typeof client.query;
     try {
       await this.#bounded("connect", client.connect());
     } catch (error) {
       void client.end().catch(() => {});
-      throw error;
+      throw transportFailure(error);
     }
     return client;
   }
@@ -109,7 +142,12 @@ export class Database {
     const client = await this.client();
     if (timeoutMs === undefined || !this.#unboundedQuery) return (await client.query(text, params)).rows as Row[];
     this.#queries++;
-    return (await this.#bounded("statement", this.#unboundedQuery(text, params), timeoutMs)).rows as Row[];
+    const result = await this.#bounded("statement", this.#unboundedQuery(text, params), timeoutMs).catch(
+      (error: unknown) => {
+        throw transportFailure(error);
+      },
+    );
+    return result.rows as Row[];
   }
 
   /** Work that may finish after the response (e.g. activity updates); close() waits for it. */

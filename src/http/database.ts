@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { Database, type Tx } from "../db/client";
+import { Database, isDatabaseUnavailable, type Tx } from "../db/client";
 import { checkAppRole } from "../db/guard";
 import { withOrgScope } from "../db/scope";
 import type { AppEnv } from "./context";
@@ -41,6 +41,11 @@ export async function withRequestDatabase(
   const ready = db as Database;
   try {
     return await fn(ready);
+  } catch (error) {
+    // The guard's verdict is cached per isolate, so an outage after it surfaces here instead.
+    if (!isDatabaseUnavailable(error)) throw error;
+    c.var.log.log("error", "db_unavailable", { error: errorMessage(error) });
+    return unavailable();
   } finally {
     c.var.cost.dbQueries += ready.queryCount;
     defer(c, ready.close());

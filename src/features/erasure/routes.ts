@@ -13,6 +13,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "../../crypto";
+import { isDatabaseUnavailable } from "../../db/client";
 import { retryOnConflict } from "../../db/scope";
 import type { StripeArchiveOutcome } from "../../env";
 import { readJsonBody } from "../../http/body";
@@ -162,6 +163,7 @@ async function deleteConfirm(c: Context<AppEnv>): Promise<Response> {
     );
     found = rows[0];
   } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error; // withRequestDatabase answers 503
     log.log("error", "tenant_delete_verify_failed", { error: errorMessage(error) });
     return errorA(c, 500, M.verifyFailed);
   }
@@ -177,6 +179,7 @@ async function deleteConfirm(c: Context<AppEnv>): Promise<Response> {
     );
     erased = rows[0];
   } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error; // withRequestDatabase answers 503
     log.log("error", "tenant_delete_failed", { tenantId, error: errorMessage(error) });
     return errorA(c, 500, M.completeFailed);
   }

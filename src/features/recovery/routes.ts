@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { insertWithFreshTenantId, mintTenantCredential } from "../../auth/new-tenant";
 import { randomHex, sha256Hex } from "../../crypto";
+import { isDatabaseUnavailable } from "../../db/client";
 import { retryOnConflict } from "../../db/scope";
 import { readBodyText, readJsonBody } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
@@ -181,6 +182,7 @@ async function consume(c: Context<AppEnv>, token: string): Promise<Response> {
       return rows[0]?.outcome ?? "unknown";
     }));
   } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error; // withRequestDatabase answers 503
     log.log("error", "recovery_failed", { error: errorMessage(error) });
     return errorA(c, 500, M.completeFailed);
   }

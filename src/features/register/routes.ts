@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { insertWithFreshTenantId, mintTenantCredential, TENANT_ID_TAKEN } from "../../auth/new-tenant";
+import { isDatabaseUnavailable } from "../../db/client";
 import { parseJsonText, readBodyText } from "../../http/body";
 import { clientIp } from "../../http/client-ip";
 import type { AppEnv } from "../../http/context";
@@ -72,6 +73,7 @@ export function registerRoutes(): Hono<AppEnv> {
         return rows[0]?.outcome ?? TENANT_ID_TAKEN;
       }));
     } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error; // withRequestDatabase answers 503
       c.var.log.log("error", "registration_failed", { error: errorMessage(error) });
       return errorA(c, 500, M.createFailed);
     }

@@ -75,7 +75,11 @@ export async function startLocalDb({ dataDir, port, proxyPort, persistent = true
     port,
     persistent,
     createPostgresUser: true,
-    authMethod: "scram-sha-256",
+    // Neon's proxy asks the serverless driver for the password in clear text (inside TLS) and the
+    // driver pipelines it; with scram-sha-256 the driver would run 4,096 PBKDF2 rounds in plain JS
+    // (~300 ms of Worker CPU per connection), which production never pays. Roles still store SCRAM
+    // verifiers (password_encryption); only the handshake matches Neon's.
+    authMethod: "password",
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags: [
       "-c",
@@ -93,6 +97,7 @@ export async function startLocalDb({ dataDir, port, proxyPort, persistent = true
     () => false,
   );
   if (!initialised) await postgres.initialise();
+  else await useNeonHandshake(path.join(dataDir, "pg_hba.conf"));
   await postgres.start();
 
   const superuserUrl = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE_NAME}`;
@@ -120,4 +125,11 @@ export async function startLocalDb({ dataDir, port, proxyPort, persistent = true
       await postgres.stop();
     },
   };
+}
+
+/** A data directory initialised before the handshake changed: switch its host lines to `password`. */
+async function useNeonHandshake(hbaFile) {
+  const text = await readFile(hbaFile, "utf8");
+  const updated = text.replace(/^(host\S*\s.*\s)scram-sha-256\s*$/gm, "$1password");
+  if (updated !== text) await writeFile(hbaFile, updated);
 }

@@ -5,15 +5,18 @@
  *
  * Storage (SQLite-backed, synchronous):
  *   KV "counters" GateCounters — current minute and UTC-day counts
- *   KV "pending"  PendingUsage — activity not yet written to Postgres, with the tenant it belongs to
- *                 (an object's id is only a hash of the tenant id)
+ *   KV "pending"  PendingUsage — activity not yet in a flush snapshot, with the tenant it belongs
+ *                 to (an object's id is only a hash of the tenant id)
+ *   KV "usage_flush" UsageFlush — the snapshot being written: `pending` as it was when a flush took
+ *                 it, plus a flush id; kept (and re-sent unchanged) until its transaction is known
+ *                 to have committed, so csaas_register_flush applies it at most once
  *   SQL tables    outbox (audit and decision rows), idempotency records, MCP sessions — see
  *                 gate-storage.ts
  * Memory only: the credential record, license rows by jti and the governance state (the tenant's
  * own policies and live overrides), each cached ≤ CACHE_TTL_MS and dropped by invalidate(); past
  * CACHE_REFRESH_AFTER_MS a request is still answered from memory while the entry reloads in the
  * background, so a busy tenant's requests never wait on Postgres.
- * Alarm: writes `pending` (last_seen_at/request_count through csaas_register_touch,
+ * Alarm: writes usage (last_seen_at/request_count through csaas_register_flush,
  * community_saas_daily_usage rows) and the outbox to Postgres at most once per flush interval,
  * never per request, and drops expired idempotency records and sessions.
  * RPC contract (what the Worker sends and gets back): TenantGateRpc in src/rpc/tenant-gate.ts.
@@ -79,6 +82,18 @@ interface PendingUsage {
   /** Absolute request count per UTC day (rejected requests included). */
   days: Record<string, number>;
 }
+
+/**
+ * A usage snapshot in flight. `id` makes a re-sent snapshot a no-op in Postgres (migrations/080):
+ * a COMMIT that outlasted the bound, or a crash before the acknowledgement, leaves its outcome
+ * unknown, so the same id and counts are sent again before anything newer.
+ */
+interface UsageFlush extends PendingUsage {
+  id: string;
+}
+
+const hasUsage = (usage: PendingUsage | undefined): usage is PendingUsage =>
+  usage !== undefined && (usage.requests > 0 || Object.keys(usage.days).length > 0);
 
 export class TenantGate extends DurableObject<Env> implements TenantGateRpc {
   readonly #credentials = new TtlCache<CredentialRecord | undefined>(CACHE_TTL_MS, 1, CACHE_REFRESH_AFTER_MS);
@@ -330,8 +345,9 @@ export class TenantGate extends DurableObject<Env> implements TenantGateRpc {
     this.#tables = new GateTables(this.ctx.storage.sql);
   }
 
-  /** Runs the flush, visible to erase() while it runs. */
+  /** Runs the flush, visible to erase() while it runs; never two at once (one snapshot in flight). */
   override async alarm(): Promise<void> {
+    while (this.#flushing) await this.#flushing.catch(() => {});
     const run = this.#flush();
     this.#flushing = run;
     try {
@@ -349,69 +365,91 @@ export class TenantGate extends DurableObject<Env> implements TenantGateRpc {
   async #flush(): Promise<void> {
     this.#alarmAt = null;
     const kv = this.ctx.storage.kv;
-    const pending = kv.get<PendingUsage>("pending");
-    const usageDue = pending !== undefined && (pending.requests > 0 || Object.keys(pending.days).length > 0);
+    // A snapshot left by a failed (or interrupted) flush goes first, with its id and counts
+    // unchanged: its transaction may have committed without the gate seeing it.
+    const retried = kv.get<UsageFlush>("usage_flush");
+    const snapshot = retried ?? this.#takeUsageSnapshot();
     const nextExpiry = this.#tables.sweepExpired(Date.now());
-    if (!usageDue && this.#tables.outboxSize() === 0) {
+    if (!snapshot && this.#tables.outboxSize() === 0) {
       if (nextExpiry !== undefined) await this.#armAt(nextExpiry);
       return;
     }
-    const log = createLogger({ tenantId: pending?.tenantId });
+    const log = createLogger({ tenantId: snapshot?.tenantId });
+    const usage = { requests: 0, days: new Set<string>(), outcomes: [] as string[] };
     let written = { audit: 0, decisions: 0 };
     try {
       await this.#withDatabase(async (db) => {
-        if (usageDue) {
-          await this.#writeUsage(db, pending);
-          this.#acknowledgeUsage(pending);
+        // The retried snapshot, then (in the same run) one of what was admitted since.
+        for (let next = snapshot; next; next = next === retried ? this.#takeUsageSnapshot() : undefined) {
+          const outcome = await this.#writeUsage(db, next);
+          this.#acknowledgeUsage(next);
+          usage.outcomes.push(outcome);
+          if (outcome === "applied") usage.requests += next.requests;
+          for (const day of Object.keys(next.days)) usage.days.add(day);
         }
         written = await this.#writeOutbox(db);
       });
     } catch (error) {
       log.log(error instanceof GateUnavailable ? "fatal" : "error", "gate_flush_failed", {
         error: errorMessage(error),
+        usageFlushId: kv.get<UsageFlush>("usage_flush")?.id,
         outbox: this.#tables.outboxSize(),
       });
       await this.#armAt(Date.now() + RETRY_FLUSH_MS * (0.5 + Math.random()));
       return;
     }
     log.log("info", "gate_flushed", {
-      requests: usageDue ? pending.requests : 0,
-      days: usageDue ? Object.keys(pending.days) : [],
+      requests: usage.requests,
+      days: [...usage.days],
+      usage: usage.outcomes,
       auditRows: written.audit,
       decisionRows: written.decisions,
     });
-    const latest = kv.get<PendingUsage>("pending");
-    const usageLeft = latest !== undefined && (latest.requests > 0 || Object.keys(latest.days).length > 0);
-    if (usageLeft || this.#tables.outboxSize() > 0) await this.#armAt(Date.now() + this.#flushDelayMs());
-    else if (nextExpiry !== undefined) await this.#armAt(nextExpiry);
+    if (hasUsage(kv.get<PendingUsage>("pending")) || this.#tables.outboxSize() > 0) {
+      await this.#armAt(Date.now() + this.#flushDelayMs());
+    } else if (nextExpiry !== undefined) await this.#armAt(nextExpiry);
   }
 
-  async #writeUsage(db: Database, pending: PendingUsage): Promise<void> {
-    const { tenantId } = pending;
-    await withOrgScope(db, pending.orgId, async (tx) => {
-      await tx.execute(
-        sql`select public.csaas_register_touch(${tenantId}, ${pending.requests}, ${new Date(pending.lastSeenMs).toISOString()})`,
+  /**
+   * Moves `pending` into a new snapshot with a fresh flush id, persisted before any transaction
+   * sends it (one synchronous step, so no request falls between the two keys). Requests admitted
+   * from now on accumulate in a new `pending` for the next snapshot. Undefined when there is
+   * nothing to send.
+   */
+  #takeUsageSnapshot(): UsageFlush | undefined {
+    const kv = this.ctx.storage.kv;
+    const pending = kv.get<PendingUsage>("pending");
+    if (!hasUsage(pending)) return undefined;
+    const snapshot: UsageFlush = { ...pending, id: crypto.randomUUID() };
+    kv.put("usage_flush", snapshot);
+    kv.delete("pending");
+    return snapshot;
+  }
+
+  /** Writes one snapshot in one transaction; Postgres applies a flush id at most once. */
+  async #writeUsage(db: Database, snapshot: UsageFlush): Promise<string> {
+    const { tenantId } = snapshot;
+    return withOrgScope(db, snapshot.orgId, async (tx) => {
+      const result = await tx.execute<{ outcome: string }>(
+        sql`select public.csaas_register_flush(${tenantId}, ${snapshot.id}::uuid, ${snapshot.requests},
+              ${new Date(snapshot.lastSeenMs).toISOString()}) as outcome`,
       );
-      for (const [day, count] of Object.entries(pending.days)) {
+      // Absolute day counts under greatest(): re-sending them is harmless.
+      for (const [day, count] of Object.entries(snapshot.days)) {
         await tx.execute(sql`
           insert into community_saas_daily_usage (tenant_id, org_id, day, req_count)
-          values (${tenantId}, ${pending.orgId}, ${day}, ${count})
+          values (${tenantId}, ${snapshot.orgId}, ${day}, ${count})
           on conflict (tenant_id, day) do update
             set req_count = greatest(community_saas_daily_usage.req_count, excluded.req_count)`);
       }
+      return String(result.rows[0]?.outcome);
     });
   }
 
-  /** Requests admitted while the flush ran stay pending for the next one. */
-  #acknowledgeUsage(flushed: PendingUsage): void {
+  /** The snapshot's transaction committed: forget it (requests admitted since are in `pending`). */
+  #acknowledgeUsage(flushed: UsageFlush): void {
     const kv = this.ctx.storage.kv;
-    const latest = kv.get<PendingUsage>("pending");
-    if (!latest) return;
-    latest.requests -= flushed.requests;
-    for (const [day, count] of Object.entries(flushed.days)) {
-      if (latest.days[day] === count) delete latest.days[day];
-    }
-    kv.put("pending", latest);
+    if (kv.get<UsageFlush>("usage_flush")?.id === flushed.id) kv.delete("usage_flush");
   }
 
   /** Writes the outbox oldest first, one transaction per batch and org, acknowledging each batch. */

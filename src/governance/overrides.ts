@@ -48,7 +48,8 @@ export function clampTtl(requested: number | undefined): {
   clampedReason?: "below_minimum" | "exceeds_hard_cap";
 } {
   if (!requested) return { ttl: TTL.default };
-  const whole = Math.trunc(requested);
+  // `requested_ttl` is an integer column: an absurd request is kept as the nearest value it holds.
+  const whole = Math.trunc(Math.min(Math.max(requested, -2_147_483_648), 2_147_483_647));
   if (whole > TTL.max) return { ttl: TTL.max, requested: whole, clampedReason: "exceeds_hard_cap" };
   if (whole < TTL.min) return { ttl: TTL.min, requested: whole, clampedReason: "below_minimum" };
   return { ttl: whole, requested: whole };

@@ -14,6 +14,16 @@ const SUMMARY_MAX_CHARS = 500;
 
 const text = (max: number) => z.string().max(max);
 
+/**
+ * Bounds of the audit_logs columns these values end in (response_time_ms bigint, tokens_used
+ * integer, provider varchar(50), model varchar(100)). A record past them would fail its insert in
+ * the tenant gate's outbox on every flush, holding back every record queued behind it.
+ */
+const MAX_MS = Number.MAX_SAFE_INTEGER;
+const MAX_TOKENS = 2_147_483_647;
+const milliseconds = () => z.number().finite().nonnegative().max(MAX_MS);
+const tokens = () => z.number().int().nonnegative().max(MAX_TOKENS);
+
 /** The tool-call body; unknown fields are ignored, known ones are checked. */
 export const toolCallSchema = z.object({
   tool_name: z.string().trim().min(1, { error: "tool_name is required" }).max(255),
@@ -24,7 +34,7 @@ export const toolCallSchema = z.object({
   workflow_id: text(255).optional(),
   step_id: text(255).optional(),
   user_id: text(255).optional(),
-  duration_ms: z.number().finite().nonnegative().optional(),
+  duration_ms: milliseconds().optional(),
   policies_applied: z.array(z.string().max(100)).max(100).optional(),
   success: z.boolean().optional(),
   error_message: text(4000).optional(),
@@ -48,7 +58,7 @@ function reportedDecision(tool: ToolCall): string {
 
 function tokenUsage(tool: ToolCall): number | undefined {
   const total = (tool.output as { token_usage?: { total_tokens?: unknown } } | undefined)?.token_usage?.total_tokens;
-  return typeof total === "number" && Number.isInteger(total) && total >= 0 ? total : undefined;
+  return typeof total === "number" && Number.isInteger(total) && total >= 0 && total <= MAX_TOKENS ? total : undefined;
 }
 
 export interface RecordedToolCall {
@@ -89,8 +99,8 @@ export async function recordToolCall(call: GovernedCall, tool: ToolCall): Promis
       input_summary: summary(call, tool.input),
       client: call.client,
     },
-    provider: provider || undefined,
-    model: model.length > 0 ? model.join(".") : undefined,
+    provider: provider?.slice(0, 50) || undefined,
+    model: model.length > 0 ? model.join(".").slice(0, 100) : undefined,
     responseTimeMs: tool.duration_ms === undefined ? undefined : Math.round(tool.duration_ms),
     tokensUsed: tokenUsage(tool),
     errorMessage: summary(call, tool.error_message, AUDIT_QUERY_MAX_CHARS),
@@ -108,12 +118,12 @@ export const llmCallSchema = z.object({
   model: text(100).optional(),
   token_usage: z
     .object({
-      prompt_tokens: z.number().int().nonnegative().optional(),
-      completion_tokens: z.number().int().nonnegative().optional(),
-      total_tokens: z.number().int().nonnegative().optional(),
+      prompt_tokens: tokens().optional(),
+      completion_tokens: tokens().optional(),
+      total_tokens: tokens().optional(),
     })
     .optional(),
-  latency_ms: z.number().finite().nonnegative().optional(),
+  latency_ms: milliseconds().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -143,7 +153,9 @@ export async function recordLlmCall(call: GovernedCall, llm: LlmCall): Promise<R
     provider: llm.provider,
     model: llm.model,
     responseTimeMs: llm.latency_ms === undefined ? undefined : Math.round(llm.latency_ms),
-    tokensUsed: usage?.total_tokens ?? ((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0) || undefined),
+    tokensUsed:
+      usage?.total_tokens ??
+      (Math.min(MAX_TOKENS, (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0)) || undefined),
     responseSample: summary(call, llm.response_summary),
   });
   return { auditId, timestamp };

@@ -88,4 +88,45 @@ describe("POST /api/v1/audit/tool-call", () => {
     const rows = await superuser("select 1 from audit_logs where tenant_id = $1", [tenant.tenant_id]);
     expect(rows).toHaveLength(1);
   });
+
+  // Found by the fuzz (test/fuzz): values past the audit_logs columns were accepted with 201, then
+  // failed the insert on every flush of the tenant gate's outbox, holding back all later records.
+  it("answers 400 for a duration_ms no bigint holds", async () => {
+    const tenant = await registerTenant();
+    const auth = basic(tenant.tenant_id, tenant.secret);
+    for (const duration of [1e300, 2 ** 63]) {
+      const response = await toolCall({ tool_name: "x", duration_ms: duration }, auth);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toContain("duration_ms");
+    }
+  });
+
+  it("keeps an llm_call's provider, model and token count within their columns, so the outbox flushes", async () => {
+    const tenant = await registerTenant();
+    const auth = basic(tenant.tenant_id, tenant.secret);
+    const response = await toolCall(
+      {
+        tool_name: `${"p".repeat(120)}.${"m".repeat(130)}`,
+        tool_type: "llm_call",
+        output: { token_usage: { total_tokens: 2 ** 40 } },
+        duration_ms: 2 ** 53 - 1,
+      },
+      auth,
+      {},
+      true,
+    );
+    expect(response.status).toBe(201);
+    const { audit_id } = (await response.json()) as { audit_id: string };
+    await runDurableObjectAlarm(gateStub(tenant.tenant_id));
+    const [row] = await superuser<Record<string, unknown>>(
+      "select provider, model, tokens_used, response_time_ms from audit_logs where id = $1",
+      [audit_id],
+    );
+    expect(row).toEqual({
+      provider: "p".repeat(50),
+      model: "m".repeat(100),
+      tokens_used: null,
+      response_time_ms: String(2 ** 53 - 1),
+    });
+  });
 });

@@ -120,6 +120,36 @@ describe("POST /api/audit/llm-call", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ success: false, error: "context_id is required", blocked: false });
   });
+
+  // Found by the fuzz (test/fuzz): these were recorded, then failed the outbox insert on every flush.
+  it("answers 400 for token counts or a latency the audit columns cannot hold", async () => {
+    const { auth } = await sdkTenant();
+    for (const extra of [
+      { token_usage: { total_tokens: 2 ** 31 } },
+      { token_usage: { prompt_tokens: 2 ** 40 } },
+      { latency_ms: 1e300 },
+    ]) {
+      const response = await post("/api/audit/llm-call", { context_id: "c", ...extra }, auth);
+      expect(response.status, JSON.stringify(extra)).toBe(400);
+      expect(await response.json()).toEqual({ success: false, error: "Invalid request body", blocked: false });
+    }
+  });
+
+  it("caps the summed token count at the column's maximum", async () => {
+    const { tenant, auth } = await sdkTenant();
+    const max = 2 ** 31 - 1;
+    const response = await post(
+      "/api/audit/llm-call",
+      { context_id: "c", token_usage: { prompt_tokens: max, completion_tokens: max } },
+      auth,
+      {},
+    );
+    expect(response.status).toBe(200);
+    const { audit_id } = (await response.json()) as { audit_id: string };
+    await runDurableObjectAlarm(gateStub(tenant.tenant_id));
+    const [row] = await superuser("select tokens_used from audit_logs where id = $1", [audit_id]);
+    expect(row).toEqual({ tokens_used: max });
+  });
 });
 
 describe("POST /api/request (and /api/v1/request)", () => {

@@ -54,6 +54,26 @@ describe("POST /api/v1/overrides", () => {
     });
   });
 
+  // Found by the fuzz (test/fuzz): the requested TTL went into an integer column as it came, a 500.
+  it("clamps a requested TTL no integer column holds, on REST and MCP alike", async () => {
+    const { auth } = await pluginTenant();
+    const rest = await create(auth, { policy_id: OVERRIDABLE, ttl_seconds: 1e300 });
+    expect(rest.status).toBe(201);
+    expect(await rest.json()).toMatchObject({ ttl_seconds: 86400, requested_ttl: 2_147_483_647, clamped: true });
+    const mcp = await toolPayload(
+      await rpc(
+        toolCall("create_override", {
+          policy_id: OVERRIDABLE,
+          policy_type: "static",
+          override_reason: "ok",
+          ttl_seconds: -1e300,
+        }),
+        { auth },
+      ),
+    );
+    expect(mcp).toMatchObject({ ttl_seconds: 60, requested_ttl: -2_147_483_648, clamped_reason: "below_minimum" });
+  });
+
   it("refuses critical and unknown policies and bad bodies with the reference's messages", async () => {
     const { auth } = await pluginTenant();
     const cases: Array<[Record<string, unknown>, number, string]> = [

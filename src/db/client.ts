@@ -53,7 +53,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** A driver rejection that is no server error report (those carry a severity) is a transport failure. */
 function transportFailure(error: unknown): unknown {
-  if (error instanceof DatabaseTimeout) return error;
+  if (error instanceof DatabaseTimeout || error instanceof DatabaseUnreachable) return error;
   const severity = (error as { severity?: unknown } | null)?.severity;
   return typeof severity === "string" ? error : new DatabaseUnreachable(error);
 }
@@ -118,13 +118,15 @@ export class Database {
   }
 
   /**
-   * `promise`, or a DatabaseTimeout after the bound. A frozen or unreachable server must never hold
-   * a request (and everything queued behind it) for longer; the driver has no such bound of its own
-   * on the WebSocket path, hence the race.
+   * `promise`, or a DatabaseTimeout after the bound; a transport failure becomes DatabaseUnreachable.
+   * A frozen or unreachable server must never hold a request (and everything queued behind it) for
+   * longer; the driver has no such bound of its own on the WebSocket path, hence the race.
    */
   #bounded<T>(what: string, promise: Promise<T>, ms = this.#options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS): Promise<T> {
     return withTimeout(promise, ms, () => {
       throw new DatabaseTimeout(what, ms);
+    }).catch((error: unknown) => {
+      throw transportFailure(error);
     });
   }
 
@@ -145,17 +147,13 @@ export class Database {
     client.query = ((...args: unknown[]) => {
       this.#queries++;
       const result = (query as (...a: unknown[]) => unknown)(...safeQueryArgs(args));
-      return result instanceof Promise
-        ? this.#bounded("statement", result).catch((error: unknown) => {
-            throw transportFailure(error);
-          })
-        : result;
+      return result instanceof Promise ? this.#bounded("statement", result) : result;
     }) as typeof client.query;
     try {
       await this.#bounded("connect", client.connect());
     } catch (error) {
       void client.end().catch(() => {});
-      throw transportFailure(error);
+      throw error;
     }
     return client;
   }
@@ -182,12 +180,7 @@ export class Database {
     const client = await this.client();
     if (timeoutMs === undefined || !this.#unboundedQuery) return (await client.query(text, params)).rows as Row[];
     this.#queries++;
-    const result = await this.#bounded("statement", this.#unboundedQuery(text, params), timeoutMs).catch(
-      (error: unknown) => {
-        throw transportFailure(error);
-      },
-    );
-    return result.rows as Row[];
+    return (await this.#bounded("statement", this.#unboundedQuery(text, params), timeoutMs)).rows as Row[];
   }
 
   /** Work that may finish after the response (e.g. activity updates); close() waits for it. */

@@ -155,14 +155,7 @@ export function consoleReport(result, { targets = TARGETS, load }) {
     );
     row("  minute", ["health p99", "gov. p99", "ratio", "gov. reqs", "db>0", "reloads"]);
     for (const m of soak.per_minute) {
-      row(`  ${m.minute}`, [
-        m.health_p99_ms,
-        m.governed_p99_ms,
-        m.p99_ratio,
-        m.governed_requests,
-        m.db_waits,
-        m.reloads,
-      ]);
+      row(`  ${m.minute}`, soakMinuteCells(m));
     }
     out(
       `  ${soak.gate_flushes} gate flushes during the soak; warm-up passes before it ${soak.warm_passes}; ` +
@@ -368,16 +361,13 @@ export function markdownReport(result, { targets = TARGETS } = {}) {
     );
     table(
       ["minute", "health p99 ms", "governed p99 ms", "ratio", "governed requests", "db>0", "Worker reloads"],
-      soak.per_minute.map((m) => [
-        m.minute,
-        m.health_p99_ms,
-        m.governed_p99_ms,
-        m.p99_ratio,
-        m.governed_requests,
-        m.db_waits,
-        m.reloads,
-      ]),
+      soak.per_minute.map((m) => [m.minute, ...soakMinuteCells(m)]),
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** One soak minute's figures, in the column order both reports use. */
+function soakMinuteCells(m) {
+  return [m.health_p99_ms, m.governed_p99_ms, m.p99_ratio, m.governed_requests, m.db_waits, m.reloads];
 }

@@ -103,6 +103,20 @@ const unauthenticatedArb: () => fc.Arbitrary<AuthSpec> = () =>
 const forwarded = (r: RouteTemplate) => r.tags.includes("Orchestrator");
 
 /** A route template; the ~100 forwarded orchestrator templates (all alike) get a fifth of the draws. */
+/** A webhook delivery of `payload`, signed with the test secret. */
+async function signedWebhook(payload: string): Promise<RequestSpec> {
+  return {
+    method: "POST",
+    path: WEBHOOK,
+    headers: [
+      ["Content-Type", "application/json"],
+      ["Stripe-Signature", await signature(payload)],
+    ],
+    body: { kind: "text", text: payload },
+    auth: { kind: "none" },
+  };
+}
+
 function routeArb(pick: (r: RouteTemplate) => boolean): fc.Arbitrary<RouteTemplate> {
   const own = routes.filter((r) => pick(r) && !forwarded(r));
   const relayed = routes.filter((r) => pick(r) && forwarded(r));
@@ -252,21 +266,7 @@ describe("fuzz: every route", () => {
           { minLength: 1, maxLength: 2 },
         ),
         async (events) => {
-          const specs = await Promise.all(
-            events.map(async (event): Promise<RequestSpec> => {
-              const payload = JSON.stringify(event) ?? "null";
-              return {
-                method: "POST",
-                path: WEBHOOK,
-                headers: [
-                  ["Content-Type", "application/json"],
-                  ["Stripe-Signature", await signature(payload)],
-                ],
-                body: { kind: "text", text: payload },
-                auth: { kind: "none" },
-              };
-            }),
-          );
+          const specs = await Promise.all(events.map((event) => signedWebhook(JSON.stringify(event) ?? "null")));
           await exchangeAll(ctx, specs);
         },
       ),
@@ -419,17 +419,6 @@ describe("fuzz: known bugs (reported)", () => {
       type: "charge.dispute.created",
       data: { object: { id: "dp_1", charge: "c".repeat(256), payment_intent: "pi_long" } },
     });
-    await exchangeAll(ctx, [
-      {
-        method: "POST",
-        path: WEBHOOK,
-        headers: [
-          ["Content-Type", "application/json"],
-          ["Stripe-Signature", await signature(payload)],
-        ],
-        body: { kind: "text", text: payload },
-        auth: { kind: "none" },
-      },
-    ]);
+    await exchangeAll(ctx, [await signedWebhook(payload)]);
   });
 });

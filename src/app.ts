@@ -32,7 +32,7 @@ import { registerRouteDocs, registerRoutes } from "./features/register/routes";
 import { staticPolicyRouteDocs, staticPolicyRoutes } from "./features/static-policies/routes";
 import type { AppEnv } from "./http/context";
 import { errorA, SERVICE_UNAVAILABLE } from "./http/errors";
-import { createLogger } from "./http/log";
+import { createLogger, errorMessage } from "./http/log";
 import type { RouteDoc } from "./http/openapi";
 
 /** No route accepts more; routes with smaller limits check their own first. */
@@ -120,12 +120,12 @@ export function buildApp(config: Config, surface: Surface, env: Env): Hono<AppEn
       return errorA(c, error.status as ContentfulStatusCode, error.message || "Bad request");
     }
     if (isDatabaseUnavailable(error)) {
-      c.var.log?.log("error", "db_unavailable", { error: error.message, route: c.req.routePath });
+      c.var.log?.log("error", "db_unavailable", { error: errorMessage(error), route: c.req.routePath });
       return errorA(c, 503, SERVICE_UNAVAILABLE);
     }
     c.var.log?.log("error", "unhandled_error", {
       name: error.name,
-      error: error.message,
+      error: errorMessage(error),
       route: c.req.routePath,
     });
     return errorA(c, 500, "Internal server error");
